@@ -1,0 +1,238 @@
+"""The transformation job (``main_etl``): masked zone -> transformed zone.
+
+Stages: read (fail closed on schema) -> validate (bad rows to quarantine with a reason) ->
+tokenize -> bin amounts -> encode merchant categories -> customer features -> Isolation Forest
+-> write the run under ``runs/run_id=<id>/`` (unpublished until the leak check passes).
+
+Transforms are pure DataFrame -> DataFrame functions from the domain modules; this module only
+reads, writes, counts and records. The validated rows are persisted once so that the fitting
+steps and the two writes do not parse the source again.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from . import io as sio
+from . import publish
+from .config import PipelineConfig, pipeline_config_from_args
+from .errors import SchemaError
+from .validation import CORRUPT, REJECT_REASON, SOURCE_FILE, ValidationConfig, check_required_columns, split_valid, with_reject_reason
+
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".json": "jsonl", ".jsonl": "jsonl", ".ndjson": "jsonl",
+               ".parquet": "parquet", ".snappy.parquet": "parquet"}
+
+
+def infer_format(files: list[sio.ObjectInfo], source: str) -> str:
+    found = set()
+    for info in files:
+        name = info.location.key.rsplit("/", 1)[-1].lower()
+        for suffix in (".gz", ".bz2", ".snappy", ".zst"):
+            if name.endswith(suffix) and not name.endswith(".snappy.parquet"):
+                name = name[: -len(suffix)]
+        ext = next((fmt for e, fmt in _EXTENSIONS.items() if name.endswith(e)), None)
+        if ext is None:
+            raise SchemaError(info.location.uri, None, "unsupported file format; give --input_format "
+                              "(csv, tsv, jsonl, json, parquet) or use a known extension")
+        found.add(ext)
+    if len(found) > 1:
+        raise SchemaError(source, None, f"mixed formats in one source ({', '.join(sorted(found))}); one run reads one format")
+    return found.pop()
+
+
+def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo], str]:
+    """Read the source with every column as it is in the files, plus ``source_file``.
+
+    CSV columns are read as strings (types are checked row by row in validation, so a bad
+    value quarantines its row instead of failing the job); malformed lines keep their raw text
+    in ``_corrupt_record`` until validation replaces it by a digest.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    files = [f for f in sio.list_objects(cfg.source, rt.aws_session)]
+    if not files:
+        return None, [], cfg.input_format or "none"
+    fmt = cfg.input_format or infer_format(files, cfg.source.uri)
+    spark = rt.spark
+    non_empty = [f for f in files if f.size > 0]
+    if not non_empty:
+        return None, files, fmt
+    if fmt in ("csv", "tsv"):
+        sep = "\t" if fmt == "tsv" else ","
+        header_df = spark.read.option("header", "true").option("sep", sep).csv(non_empty[0].location.spark_path())
+        columns = header_df.columns
+        check_required_columns(columns, non_empty[0].location.uri)
+        schema = StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
+        df = rt.read(cfg.source, fmt, ctx="main_etl_source", schema=schema,
+                     options={"header": "true", "sep": sep, "mode": "PERMISSIVE",
+                              "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
+                              "encoding": "UTF-8"})
+    elif fmt in ("jsonl", "json"):
+        options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
+                   "primitivesAsString": "true", "multiLine": "true" if fmt == "json" else "false"}
+        df = rt.read(cfg.source, "json", ctx="main_etl_source", options=options)
+        check_required_columns(df.columns, cfg.source.uri)
+    else:
+        df = rt.read(cfg.source, "parquet", ctx="main_etl_source", options={"recursiveFileLookup": "true"})
+        check_required_columns(df.columns, cfg.source.uri)
+    df = df.withColumn(SOURCE_FILE, F.input_file_name())
+    return df, files, fmt
+
+
+def _load_keyset(cfg: PipelineConfig, rt: Any) -> Any:
+    if not getattr(cfg.pii, "needs_key", False):
+        return None
+    from .keys import load_keyset
+
+    return load_keyset(secret_id=cfg.key_secret_id, key_file=cfg.key_file, session=rt.aws_session)
+
+
+def _protect_rejected(rejected: Any) -> Any:
+    """Quarantined rows never hold a raw malformed line: keep its digest and length only."""
+    from pyspark.sql import functions as F
+
+    if CORRUPT not in rejected.columns:
+        return rejected
+    return (rejected.withColumn("raw_record_sha256", F.sha2(F.col(CORRUPT), 256))
+            .withColumn("raw_record_chars", F.length(CORRUPT)).drop(CORRUPT))
+
+
+def run_main_etl(rt: Any) -> dict:
+    """Library entry point of ``glue_jobs/main_etl.py`` (and ``secure-transform run``)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .anomaly import AnomalyModel, fit_anomaly_model, score_anomalies, with_customer_features
+    from .binning import BinEdges, fit_bins, with_amount_bin
+    from .merchant import merchant_mapping_version, with_merchant_category
+    from .tokenization import tokenize_columns
+
+    with rt.stage("configure"):
+        cfg = pipeline_config_from_args(rt.args, is_glue=rt.is_glue, session=rt.aws_session)
+        keyset = _load_keyset(cfg, rt)
+    summary: dict[str, Any] = {"job": "main_etl", "run_id": rt.run_id, "config_hash": cfg.config_hash,
+                               "source": cfg.source.uri, "target": cfg.target.uri,
+                               "key_version": getattr(keyset, "active_version", None)}
+
+    with rt.stage("read") as st:
+        raw_df, files, fmt = read_source(rt, cfg)
+    summary.update({"input_format": fmt, "input_files": len(files),
+                    "input_bytes": sum(f.size for f in files)})
+    if raw_df is None:
+        rt.logger.warning("no input files under the source; nothing to do")
+        summary.update({"rows_in": 0, "rows_out": 0, "rows_quarantined": 0, "no_input": True})
+        return summary
+
+    validation_cfg = ValidationConfig(run_time=datetime.now(timezone.utc))
+    with rt.stage("validate") as st:
+        checked = _protect_rejected(with_reject_reason(raw_df, validation_cfg))
+        checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
+        reasons = {r[REJECT_REASON]: int(r["n"]) for r in
+                   checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one row per reason
+        rows_in = sum(reasons.values())
+        rows_rejected = sum(v for k, v in reasons.items() if k is not None)
+        st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
+        valid, rejected = split_valid(checked)
+
+    with rt.stage("tokenize") as st:
+        valid = tokenize_columns(valid, cfg.pii, keyset)
+        rejected = tokenize_columns(rejected, cfg.pii, keyset)
+        st.rows_in = st.rows_out = rows_in - rows_rejected
+
+    edges_loc = cfg.artifacts.child("bin_edges", "current.json")
+    with rt.stage("bin") as st:
+        if cfg.run_mode in ("fit", "fit_and_apply"):
+            edges = fit_bins(valid, cfg.binning)
+            edges.save(cfg.artifacts.child("bin_edges", f"{edges.version}.json"), session=rt.aws_session)
+            edges.save(edges_loc, session=rt.aws_session)
+        else:
+            edges = BinEdges.load(edges_loc, session=rt.aws_session)
+        valid = with_amount_bin(valid, edges)
+        st.rows_in = st.rows_out = rows_in - rows_rejected
+
+    with rt.stage("merchant") as st:
+        valid = with_merchant_category(valid, cfg.merchant_mapping)
+        st.rows_in = st.rows_out = rows_in - rows_rejected
+
+    model_loc = cfg.artifacts.child("anomaly_model", "current")
+    with rt.stage("anomaly") as st:
+        valid = with_customer_features(valid, cfg.anomaly)
+        if cfg.run_mode in ("fit", "fit_and_apply"):
+            model = fit_anomaly_model(valid, cfg.anomaly)
+            model.save(cfg.artifacts.child("anomaly_model", model.version), session=rt.aws_session)
+            model.save(model_loc, session=rt.aws_session)
+        else:
+            model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly.features)
+        valid = score_anomalies(valid, model)
+        st.rows_in = st.rows_out = rows_in - rows_rejected
+
+    out_loc = publish.data_location(cfg.target, rt.run_id)
+    q_loc = cfg.quarantine.child("rows", f"run_id={rt.run_id}")
+    with rt.stage("write") as st:
+        out_df = valid.withColumn("transaction_date", F.to_date("transaction_ts"))
+        (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
+         .parquet(out_loc.spark_path()))
+        rejected.write.mode("overwrite").parquet(q_loc.spark_path())
+        written = rt.spark.read.parquet(out_loc.spark_path())
+        agg = written.agg(F.count(F.lit(1)).alias("rows"),
+                          F.sum(F.col("is_anomaly").cast("int")).alias("anomalies")).first()  # one aggregate row
+        rows_out = int(agg["rows"])
+        anomalies = int(agg["anomalies"] or 0)
+        rows_quarantined = rt.spark.read.parquet(q_loc.spark_path()).count()
+        st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
+    checked.unpersist()
+
+    summary.update({
+        "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
+        "reject_reasons": {k: v for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0])) if k is not None},
+        "anomalies_flagged": anomalies,
+        "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
+        "pii_columns_protected": list(cfg.pii.column_names),
+        "bin_edges_version": edges.version, "anomaly_model_version": model.version,
+        "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
+        "output": out_loc.uri, "quarantine": q_loc.uri,
+    })
+    manifest = {
+        "run_id": rt.run_id, "job": "main_etl", "config_hash": cfg.config_hash,
+        "inputs": [{"uri": f.location.uri, "bytes": f.size, "etag": f.etag} for f in files[:10_000]],
+        "outputs": {"data": out_loc.uri, "quarantine": q_loc.uri},
+        "counts": {k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined", "anomalies_flagged")},
+        "artifacts": {"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
+                      "merchant_mapping": summary["merchant_mapping_version"]},
+        "key_version": summary["key_version"],
+        "format_preserving_columns": [c.name for c in cfg.pii.columns if getattr(c, "method", "") == "format_preserving"],
+        "tokenized_columns": list(cfg.pii.column_names),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    run_loc = publish.run_location(cfg.target, rt.run_id)
+    sio.write_json(run_loc.child(publish.MANIFEST), manifest, rt.aws_session)
+    publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # last: the run is complete
+    return summary
+
+
+def default_pii_columns() -> dict:
+    """The configuration the local run uses for the generated sample data."""
+    return {
+        "customer_id": {"method": "deterministic"},
+        "customer_name": {"method": "redact"},
+        "email": {"method": "hash", "algorithm": "sha256"},
+        "phone": {"method": "mask", "keep_last": 2},
+        "card_number": {"method": "format_preserving", "preserve_prefix": 6, "preserve_suffix": 0, "luhn": True},
+        "account_number": {"method": "format_preserving", "preserve_prefix": 4},
+        "iban": {"method": "non_deterministic"},
+        "ssn": {"method": "drop"},
+        "address": {"method": "redact"},
+        "memo": {"method": "drop"},
+    }
+
+
+def default_binning_config() -> dict:
+    return {"method": "percentile", "bins": [0, 10, 25, 50, 75, 90, 95, 99, 100],
+            "labels": ["micro", "small", "low", "medium", "high", "large", "very_large", "extreme"]}
+
+
+def data_dir(path: str) -> str:
+    return os.path.abspath(path)
