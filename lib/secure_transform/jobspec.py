@@ -107,6 +107,8 @@ JOBS: dict[str, JobSpec] = {
             JobArg("run_mode", False, "fit, apply or fit_and_apply (bin edges and anomaly model).", "fit_and_apply"),
             JobArg("anomaly_config", False, "JSON: Isolation Forest options (features, n_estimators, ...)."),
             JobArg("input_format", False, "csv, jsonl, json or parquet; inferred from extensions when absent."),
+            JobArg("incremental", False, "Local runs: 'true' skips inputs already processed (processed-input "
+                   "manifest); on AWS job bookmarks do this.", "true"),
             JobArg("catalog_database", False, "Glue Data Catalog database for the transformed table (AWS)."),
             JobArg("catalog_table", False, "Glue Data Catalog table name (AWS).", "transactions"),
             *_KEYS,

@@ -42,6 +42,73 @@ def infer_format(files: list[sio.ObjectInfo], source: str) -> str:
     return found.pop()
 
 
+PROCESSED_MANIFEST = ("_state", "processed_inputs.json")
+
+
+def _fingerprint(info: sio.ObjectInfo) -> str:
+    if info.location.is_s3:
+        return f"{info.size}:{info.etag}"
+    return f"{info.size}:{os.stat(info.location.key).st_mtime_ns}"
+
+
+def load_processed(cfg: PipelineConfig, session: Any = None) -> dict[str, str]:
+    loc = cfg.target.child(*PROCESSED_MANIFEST)
+    if not sio.exists(loc, session):
+        return {}
+    return dict(sio.read_json(loc, session).get("inputs", {}))
+
+
+def record_processed(cfg: PipelineConfig, files: list[sio.ObjectInfo], run_id: str, session: Any = None) -> None:
+    """Remember the inputs of a finished run (local incremental runs; Glue uses job bookmarks)."""
+    done = load_processed(cfg, session)
+    done.update({f.location.uri: _fingerprint(f) for f in files})
+    sio.write_json(cfg.target.child(*PROCESSED_MANIFEST), {"last_run_id": run_id, "inputs": done}, session)
+
+
+def _csv_header(info: sio.ObjectInfo, sep: str, session: Any = None) -> list[str]:
+    """The header line of a CSV object: a bounded read of its first 64 KiB (no data rows parsed)."""
+    import csv
+    import gzip
+    import io as _io
+
+    if info.location.is_s3:
+        body = sio._s3_client(session).get_object(Bucket=info.location.bucket, Key=info.location.key,
+                                                  Range="bytes=0-65535")["Body"].read()
+    else:
+        with open(info.location.key, "rb") as fh:
+            body = fh.read(65536)
+    if info.location.key.endswith(".gz"):
+        body = gzip.GzipFile(fileobj=_io.BytesIO(body)).read(65536) if body else b""
+    first = body.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
+    return next(csv.reader(first, delimiter=sep), []) if first else []
+
+
+def check_csv_headers(files: list[sio.ObjectInfo], sep: str, session: Any = None) -> list[str]:
+    """Every CSV file must have the same header: Spark maps CSV columns by position, so a file
+    with its columns in another order would put, say, SSNs into an untokenized column."""
+    expected: list[str] | None = None
+    for info in files:
+        header = [h.strip() for h in _csv_header(info, sep, session)]
+        if not header:
+            continue
+        check_required_columns(header, info.location.uri)
+        if expected is None:
+            expected = header
+        elif header != expected:
+            extra = [h for h in header if h not in expected]
+            missing = [e for e in expected if e not in header]
+            if extra:
+                column, problem = extra[0], "is not in the first file's header; one run reads one layout"
+            elif missing:
+                column, problem = missing[0], "is missing here but present in the first file's header"
+            else:
+                i = next(i for i, (e, h) in enumerate(zip(expected, header)) if e != h)
+                column, problem = header[i], (f"is at position {i + 1} where the first file has {expected[i]!r}; "
+                                              "columns are matched by position, so every file needs the same order")
+            raise SchemaError(info.location.uri, column, problem)
+    return expected or []
+
+
 def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo], str]:
     """Read the source with every column as it is in the files, plus ``source_file``.
 
@@ -56,27 +123,38 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
     if not files:
         return None, [], cfg.input_format or "none"
     fmt = cfg.input_format or infer_format(files, cfg.source.uri)
+    paths = None
+    if not rt.is_glue and str(rt.args.get("incremental", "true")).lower() == "true":
+        done = load_processed(cfg, rt.aws_session)
+        new = [f for f in files if done.get(f.location.uri) != _fingerprint(f)]
+        if len(new) < len(files):
+            rt.logger.info("incremental: %d of %d input files already processed", len(files) - len(new), len(files))
+            files = new
+            paths = [f.location.spark_path() for f in files]
+        if not files:
+            return None, [], fmt
     spark = rt.spark
     non_empty = [f for f in files if f.size > 0]
     if not non_empty:
         return None, files, fmt
+    if paths is not None or len(non_empty) < len(files):
+        paths = [f.location.spark_path() for f in non_empty]  # empty files hold no rows (and break Parquet)
     if fmt in ("csv", "tsv"):
         sep = "\t" if fmt == "tsv" else ","
-        header_df = spark.read.option("header", "true").option("sep", sep).csv(non_empty[0].location.spark_path())
-        columns = header_df.columns
-        check_required_columns(columns, non_empty[0].location.uri)
+        columns = check_csv_headers(non_empty, sep, rt.aws_session)
         schema = StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
         df = rt.read(cfg.source, fmt, ctx="main_etl_source", schema=schema,
                      options={"header": "true", "sep": sep, "mode": "PERMISSIVE",
                               "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
-                              "encoding": "UTF-8"})
+                              "encoding": "UTF-8"}, paths=paths)
     elif fmt in ("jsonl", "json"):
         options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
                    "primitivesAsString": "true", "multiLine": "true" if fmt == "json" else "false"}
-        df = rt.read(cfg.source, "json", ctx="main_etl_source", options=options)
+        df = rt.read(cfg.source, "json", ctx="main_etl_source", options=options, paths=paths)
         check_required_columns(df.columns, cfg.source.uri)
     else:
-        df = rt.read(cfg.source, "parquet", ctx="main_etl_source", options={"recursiveFileLookup": "true"})
+        df = rt.read(cfg.source, "parquet", ctx="main_etl_source", options={"recursiveFileLookup": "true"},
+                     paths=paths)
         check_required_columns(df.columns, cfg.source.uri)
     df = df.withColumn(SOURCE_FILE, F.input_file_name())
     return df, files, fmt
@@ -105,7 +183,8 @@ def run_main_etl(rt: Any) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from .anomaly import AnomalyModel, fit_anomaly_model, score_anomalies, with_customer_features
+    from .anomaly import AnomalyModel, fit_anomaly_model, score_anomalies
+    from .features import with_customer_features
     from .binning import BinEdges, fit_bins, with_amount_bin
     from .merchant import merchant_mapping_version, with_merchant_category
     from .tokenization import tokenize_columns
@@ -162,10 +241,10 @@ def run_main_etl(rt: Any) -> dict:
         valid = with_customer_features(valid, cfg.anomaly)
         if cfg.run_mode in ("fit", "fit_and_apply"):
             model = fit_anomaly_model(valid, cfg.anomaly)
-            model.save(cfg.artifacts.child("anomaly_model", model.version), session=rt.aws_session)
+            model.save(cfg.artifacts.child("anomaly_model", model.model_id), session=rt.aws_session)
             model.save(model_loc, session=rt.aws_session)
         else:
-            model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly.features)
+            model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly)
         valid = score_anomalies(valid, model)
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
@@ -191,7 +270,7 @@ def run_main_etl(rt: Any) -> dict:
         "anomalies_flagged": anomalies,
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
-        "bin_edges_version": edges.version, "anomaly_model_version": model.version,
+        "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
@@ -209,7 +288,9 @@ def run_main_etl(rt: Any) -> dict:
     }
     run_loc = publish.run_location(cfg.target, rt.run_id)
     sio.write_json(run_loc.child(publish.MANIFEST), manifest, rt.aws_session)
-    publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # last: the run is complete
+    publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # the run is complete
+    if not rt.is_glue:
+        record_processed(cfg, files, rt.run_id, rt.aws_session)
     return summary
 
 
@@ -233,6 +314,3 @@ def default_binning_config() -> dict:
     return {"method": "percentile", "bins": [0, 10, 25, 50, 75, 90, 95, 99, 100],
             "labels": ["micro", "small", "low", "medium", "high", "large", "very_large", "extreme"]}
 
-
-def data_dir(path: str) -> str:
-    return os.path.abspath(path)

@@ -158,8 +158,12 @@ class JobRuntime:
         return None if self.args.get(name) is None else self.location(name)
 
     def read(self, loc: sio.Location, fmt: str, *, ctx: str, schema: Any = None,
-             options: Mapping[str, str] | None = None) -> Any:
-        """Read a dataset; on Glue through a DynamicFrame so the job bookmark tracks ``ctx``."""
+             options: Mapping[str, str] | None = None, paths: Sequence[str] | None = None) -> Any:
+        """Read a dataset; on Glue through a DynamicFrame so the job bookmark tracks ``ctx``.
+
+        ``paths`` (local runs) restricts the read to those files, e.g. the new ones of an
+        incremental run; on Glue the job bookmark does that instead.
+        """
         options = dict(options or {})
         if self.is_glue and self.glue_context is not None and loc.is_s3:
             glue_format = {"jsonl": "json", "tsv": "csv"}.get(fmt, fmt)
@@ -187,6 +191,9 @@ class JobRuntime:
             options.setdefault("sep", "\t")
         if schema is not None:
             reader = reader.schema(schema)
+        if paths is not None:
+            options.pop("recursiveFileLookup", None)
+            return reader.format(spark_format).options(**options).load(list(paths))
         return reader.format(spark_format).options(**options).load(loc.spark_path())
 
     @contextmanager
