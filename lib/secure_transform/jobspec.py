@@ -60,6 +60,9 @@ _COMMON: tuple[JobArg, ...] = (
     JobArg("alert_topic_arn", False, "SNS topic for leak/quarantine alerts (AWS only)."),
     JobArg("log_level", False, "Log level of the job's own logger.", "INFO"),
     JobArg("summary_location", False, "Where the job writes its run summary JSON (local runs; on AWS metrics and audit log carry it)."),
+    JobArg("environment", False, "Environment name for metric dimensions and audit events (dev, prod, local)."),
+    JobArg("audit_log_group", False, "CloudWatch Logs group for the run's audit event (required on AWS)."),
+    JobArg("audit_file", False, "Local runs: JSON Lines file for audit events (default beside --summary_location)."),
 )
 
 # Where the tokenization key set comes from: Secrets Manager on AWS, a key file locally.
@@ -121,6 +124,8 @@ JOBS: dict[str, JobSpec] = {
         args=(
             JobArg("source_bucket", True, "Transformed zone: S3 bucket or, locally, a path/URI."),
             JobArg("quarantine_bucket", True, "Quarantine zone for outputs that leak."),
+            JobArg("catalog_database", False, "Glue Data Catalog database: published runs are registered there (AWS)."),
+            JobArg("catalog_table", False, "Glue Data Catalog table name (AWS).", "transactions"),
             *_COMMON,
         ),
     ),

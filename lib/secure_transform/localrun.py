@@ -77,6 +77,8 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
     for job, a in args.items():
         a.update({k: v for k, v in common.items() if v is not None})
         a["summary_location"] = os.path.join(z["summaries"], f"{job}.json")
+        a["audit_file"] = os.path.join(os.path.abspath(cfg.output), "audit.jsonl")
+        a["environment"] = "local"
         a.update(cfg.extra_args.get(job, {}))
     return args
 
@@ -180,6 +182,10 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
     summary = combine_summaries(summaries, gen)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     summary["output"] = os.path.abspath(cfg.output)
+    from .report import write_report
+
+    log("writing the run report ...")
+    summary["report"] = write_report(cfg.output, summary, spark=get_spark())
     sio.write_json(sio.parse_location(os.path.join(cfg.output, "run_summary.json"), "summary"), summary)
     return summary
 

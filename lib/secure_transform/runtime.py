@@ -252,16 +252,33 @@ EntryPoint = Callable[[JobRuntime], dict]
 
 
 def execute(rt: JobRuntime, entry: EntryPoint) -> dict:
-    """Run an entry point, check accounting and finish the summary (shared by Glue, spark-submit, CLI)."""
+    """Run an entry point, check accounting, emit metrics and the audit event, write the summary.
+
+    Shared by Glue, spark-submit and the CLI. The audit destination is checked before the entry
+    point reads anything (a production run without an audit trail fails closed); a failed run
+    is audited too, by its exception class.
+    """
+    from .audit import audit_destination, record_job_run
+
+    audit_destination(rt)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    summary = dict(entry(rt))
-    summary.setdefault("job", rt.job_name)
-    summary.setdefault("run_id", rt.run_id)
-    summary["started_at"] = started.isoformat(timespec="seconds")
-    summary["seconds"] = round(time.perf_counter() - t0, 3)
-    summary.setdefault("stages", [s.as_dict() for s in rt.stages])
-    check_accounting(summary, f"job {rt.job_name}")
+    try:
+        summary = dict(entry(rt))
+        summary.setdefault("job", rt.job_name)
+        summary.setdefault("run_id", rt.run_id)
+        summary["started_at"] = started.isoformat(timespec="seconds")
+        summary["seconds"] = round(time.perf_counter() - t0, 3)
+        summary.setdefault("stages", [s.as_dict() for s in rt.stages])
+        check_accounting(summary, f"job {rt.job_name}")
+    except BaseException as exc:
+        try:
+            record_job_run(rt, None, started_at=started, error=exc,
+                           exit_code=getattr(exc, "exit_code", 1))
+        except Exception as audit_exc:  # noqa: BLE001 - the original failure matters more
+            rt.logger.error("could not record the failed run (%s)", type(audit_exc).__name__)
+        raise
+    record_job_run(rt, summary, started_at=started)
     location = rt.args.get("summary_location")
     if location:
         sio.write_json(sio.parse_location(location, "--summary_location"), summary, rt.aws_session)
