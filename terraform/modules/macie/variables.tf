@@ -1,0 +1,119 @@
+variable "name_prefix" {
+  description = "Prefix of the Macie job and custom identifier names."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name_prefix))
+    error_message = "The name_prefix must be 3-20 lowercase letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "enabled" {
+  description = "Create the classification job, custom identifiers and results export. False leaves Macie out entirely (the built-in detector still runs)."
+  type        = bool
+  default     = true
+}
+
+variable "manage_macie_account" {
+  description = "Enable Macie in this account and region from this stack. Leave false when Macie is already enabled (e.g. by a delegated administrator)."
+  type        = bool
+  default     = false
+}
+
+variable "finding_publishing_frequency" {
+  description = "How often Macie republishes updates of policy findings to EventBridge."
+  type        = string
+  default     = "FIFTEEN_MINUTES"
+
+  validation {
+    condition     = contains(["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"], var.finding_publishing_frequency)
+    error_message = "The finding_publishing_frequency must be FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS."
+  }
+}
+
+variable "raw_bucket_name" {
+  description = "The raw-zone bucket the classification job scans."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.raw_bucket_name))
+    error_message = "The raw_bucket_name must be a valid bucket name."
+  }
+}
+
+variable "results_bucket_name" {
+  description = "The bucket of Macie's discovery-results repository (its policy must carry Macie's statements)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.results_bucket_name))
+    error_message = "The results_bucket_name must be a valid bucket name."
+  }
+}
+
+variable "results_prefix" {
+  description = "Key prefix of the discovery results in the results bucket; ends with '/'."
+  type        = string
+  default     = "macie/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.results_prefix))
+    error_message = "The results_prefix must be lowercase letters, digits, '_' or '-' and end with '/'."
+  }
+}
+
+variable "results_kms_key_arn" {
+  description = "Customer-managed symmetric KMS key Macie encrypts the discovery results with."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.results_kms_key_arn))
+    error_message = "The results_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "custom_data_identifiers" {
+  description = "Custom data identifiers for data Macie's managed identifiers do not cover (e-mail addresses, internal account and customer number formats)."
+  type = map(object({
+    description            = string
+    regex                  = string
+    keywords               = list(string)
+    maximum_match_distance = number
+  }))
+  default = {
+    email-address = {
+      description            = "E-mail addresses (Macie has no managed identifier for them)"
+      regex                  = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
+      keywords               = ["email", "e-mail", "mail"]
+      maximum_match_distance = 50
+    }
+    internal-account-number = {
+      description            = "Internal 10-12 digit account numbers near an account keyword"
+      regex                  = "\\b[0-9]{10,12}\\b"
+      keywords               = ["account", "acct", "account_number", "account number"]
+      maximum_match_distance = 50
+    }
+    customer-id = {
+      description            = "Internal customer ids (C followed by 8 digits)"
+      regex                  = "\\bC[0-9]{8}\\b"
+      keywords               = ["customer", "customer_id", "client"]
+      maximum_match_distance = 50
+    }
+  }
+
+  validation {
+    condition     = alltrue([for name, cdi in var.custom_data_identifiers : can(regex("^[a-z0-9][a-z0-9-]{0,100}$", name)) && length(cdi.regex) >= 1 && length(cdi.regex) <= 512 && length(cdi.description) <= 512])
+    error_message = "Each custom data identifier needs a lowercase name, a regex of 1-512 characters and a description of at most 512 characters."
+  }
+
+  validation {
+    condition     = alltrue([for cdi in values(var.custom_data_identifiers) : length(cdi.keywords) <= 50 && alltrue([for k in cdi.keywords : length(k) >= 3 && length(k) <= 90]) && cdi.maximum_match_distance >= 1 && cdi.maximum_match_distance <= 300])
+    error_message = "Custom data identifier keywords: at most 50, each 3-90 characters; maximum_match_distance between 1 and 300."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the Macie resources (provider default_tags are added automatically)."
+  type        = map(string)
+  default     = {}
+}
