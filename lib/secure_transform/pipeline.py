@@ -185,8 +185,8 @@ def run_main_etl(rt: Any) -> dict:
 
     from .anomaly import AnomalyModel, fit_anomaly_model, score_anomalies
     from .features import with_customer_features
-    from .binning import BinEdges, fit_bins, with_amount_bin
-    from .merchant import merchant_mapping_version, with_merchant_category
+    from .binning import BinEdges, binning_metrics, ensure_compatible, fit_bins, with_amount_bin
+    from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -229,6 +229,7 @@ def run_main_etl(rt: Any) -> dict:
             edges.save(edges_loc, session=rt.aws_session)
         else:
             edges = BinEdges.load(edges_loc, session=rt.aws_session)
+            ensure_compatible(edges, cfg.binning)  # edges fitted for another method/labels are refused
         valid = with_amount_bin(valid, edges)
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
@@ -256,8 +257,8 @@ def run_main_etl(rt: Any) -> dict:
          .parquet(out_loc.spark_path()))
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
         written = rt.spark.read.parquet(out_loc.spark_path())
-        agg = written.agg(F.count(F.lit(1)).alias("rows"),
-                          F.sum(F.col("is_anomaly").cast("int")).alias("anomalies")).first()  # one aggregate row
+        agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
+                          *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
         rows_quarantined = rt.spark.read.parquet(q_loc.spark_path()).count()
@@ -268,6 +269,8 @@ def run_main_etl(rt: Any) -> dict:
         "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
         "reject_reasons": {k: v for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0])) if k is not None},
         "anomalies_flagged": anomalies,
+        "amount_unknown_bin_rows": int(agg["amount_unknown_bin_rows"] or 0),
+        "merchant_unknown_mcc_rows": int(agg["merchant_unknown_mcc_rows"] or 0),
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
         "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
