@@ -177,6 +177,8 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
             rt = local_runtime(job, args, get_spark(), run_id=run_id)
             summaries[job] = execute(rt, entry_points[job])
         s = summaries[job]
+        if job == "main_etl" and s.get("output"):
+            s["anomaly_evaluation"] = _evaluate(get_spark(), s["output"], os.path.join(cfg.zones["sample"], "labels"))
         log(f"      {job}: {s.get('rows_in', 0):,} in, {s.get('rows_out', 0):,} out, "
             f"{s.get('rows_quarantined', 0):,} quarantined ({time.perf_counter() - t:.1f}s)")
     summary = combine_summaries(summaries, gen)
@@ -188,6 +190,15 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
     summary["report"] = write_report(cfg.output, summary, spark=get_spark())
     sio.write_json(sio.parse_location(os.path.join(cfg.output, "run_summary.json"), "summary"), summary)
     return summary
+
+
+def _evaluate(spark: Any, output: str, labels: str) -> dict | None:
+    """ROC-AUC and precision at the flagged rate against the generator's ground truth (bounded)."""
+    from .anomaly import evaluate_against_labels
+
+    if not os.path.isdir(labels) or not os.path.isdir(output):
+        return None
+    return evaluate_against_labels(spark.read.parquet(output), spark.read.parquet(labels))
 
 
 def _entry_points() -> dict[str, Callable]:
@@ -218,6 +229,7 @@ def combine_summaries(jobs: dict[str, dict], generated: dict | None = None) -> d
         "rows_quarantined": rows_quarantined,
         "anomalies_flagged": int(etl.get("anomalies_flagged", 0)),
         "anomaly_rate": etl.get("anomaly_rate"),
+        "anomaly_evaluation": etl.get("anomaly_evaluation"),
         "leak_findings": leaked,
         "published": bool(leak.get("published", not leaked)),
         "pii_columns_protected": etl.get("pii_columns_protected", []),

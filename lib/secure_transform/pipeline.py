@@ -183,7 +183,7 @@ def run_main_etl(rt: Any) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from .anomaly import AnomalyModel, fit_anomaly_model, score_anomalies
+    from .anomaly import PIPELINE_FEATURES, AnomalyModel, fit_anomaly_model, score_anomalies, validate_features
     from .features import with_customer_features
     from .binning import BinEdges, binning_metrics, ensure_compatible, fit_bins, with_amount_bin
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
@@ -208,6 +208,9 @@ def run_main_etl(rt: Any) -> dict:
     validation_cfg = ValidationConfig(run_time=datetime.now(timezone.utc))
     with rt.stage("validate") as st:
         checked = _protect_rejected(with_reject_reason(raw_df, validation_cfg))
+        valid, rejected = split_valid(checked)
+        # Fail closed on the anomaly features from the schema alone, before any data is read.
+        validate_features(valid.schema, cfg.anomaly, provided=PIPELINE_FEATURES)
         checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
         reasons = {r[REJECT_REASON]: int(r["n"]) for r in
                    checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one row per reason
@@ -241,11 +244,13 @@ def run_main_etl(rt: Any) -> dict:
     with rt.stage("anomaly") as st:
         valid = with_customer_features(valid, cfg.anomaly)
         if cfg.run_mode in ("fit", "fit_and_apply"):
-            model = fit_anomaly_model(valid, cfg.anomaly)
+            model = fit_anomaly_model(valid, cfg.anomaly, row_count=rows_in - rows_rejected)
             model.save(cfg.artifacts.child("anomaly_model", model.model_id), session=rt.aws_session)
             model.save(model_loc, session=rt.aws_session)
         else:
             model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly)
+        # Larger Arrow batches: one score_samples call per 100k rows amortises the UDF overhead.
+        rt.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
         valid = score_anomalies(valid, model)
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
@@ -272,6 +277,7 @@ def run_main_etl(rt: Any) -> dict:
         "amount_unknown_bin_rows": int(agg["amount_unknown_bin_rows"] or 0),
         "merchant_unknown_mcc_rows": int(agg["merchant_unknown_mcc_rows"] or 0),
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
+        "flagged_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
         "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),

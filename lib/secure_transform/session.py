@@ -25,6 +25,7 @@ def build_spark_session(app_name: str, master: str | None = None, shuffle_partit
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
         "spark.sql.adaptive.enabled": "true",
         "spark.driver.memory": os.environ.get("SECURE_TRANSFORM_DRIVER_MEMORY", "2g"),
         # Local runs never write Hive metastore files into the working directory.

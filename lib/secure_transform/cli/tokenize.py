@@ -1,0 +1,142 @@
+"""``secure-transform tokenize`` and ``secure-transform keys``.
+
+``tokenize`` applies a ``--pii-columns`` configuration to any CSV, JSON-lines or Parquet file
+(or directory) and writes Parquet (or CSV). ``keys`` creates, rotates and describes key sets
+(a local key file, or the Secrets Manager secret Terraform created without a value); it never
+prints key material.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..errors import ConfigError
+
+FORMATS = ("csv", "json", "parquet")
+
+
+def _progress(message: str) -> None:
+    print(f"secure-transform: {message}", file=sys.stderr, flush=True)
+
+
+def _add_key_source(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--key-file", help="local key-set file (or set SECURE_TRANSFORM_KEY_FILE)")
+    group.add_argument("--key-secret-id", help="Secrets Manager secret id/ARN holding the key set (AWS)")
+
+
+def infer_format(path: str, given: str | None, parameter: str = "--input") -> str:
+    """The input format: ``--format`` when given, else from the file (or first data file) name."""
+    if given:
+        return given
+    name = path
+    if os.path.isdir(path):
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+            data = sorted(f for f in files if not f.startswith(("_", ".")) and not f.endswith(".crc"))
+            if data:
+                name = data[0]
+                break
+    lowered = name.lower().removesuffix(".gz")
+    for ext, fmt in ((".csv", "csv"), (".jsonl", "json"), (".json", "json"), (".parquet", "parquet")):
+        if lowered.endswith(ext):
+            return fmt
+    raise ConfigError(parameter, f"cannot tell the format of {path}; pass --format ({', '.join(FORMATS)})")
+
+
+def read_table(spark: Any, path: str, fmt: str) -> Any:
+    reader = spark.read
+    if fmt == "csv":
+        reader = reader.option("header", "true").option("inferSchema", "false")
+    return reader.format(fmt).load(path)
+
+
+def _check_output(path: str, overwrite: bool) -> None:
+    if os.path.exists(path) and not overwrite:
+        raise ConfigError("--output", f"{path} already exists; pass --overwrite to replace it")
+
+
+def _tokenize(args: argparse.Namespace) -> int:
+    from ..io import parse_location
+    from ..keys import load_keyset
+    from ..session import build_spark_session
+    from ..tokenization import parse_pii_columns, tokenize_columns
+
+    config = parse_pii_columns(args.pii_columns)  # validated before anything is read
+    keyset = load_keyset(secret_id=args.key_secret_id, key_file=args.key_file) if config.needs_key else None
+    source = parse_location(args.input, "--input").spark_path()
+    target = parse_location(args.output, "--output").spark_path()
+    if not os.path.exists(source):
+        raise ConfigError("--input", f"{source} does not exist")
+    _check_output(target, args.overwrite)
+    fmt = infer_format(source, args.format)
+    _progress(f"tokenizing {len(config.columns)} column(s) of {source} ({fmt})"
+              + (f" with key version {keyset.active_version}" if keyset else ""))
+    spark = build_spark_session("secure-transform-tokenize")
+    out_df = tokenize_columns(read_table(spark, source, fmt), config, keyset)
+    writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
+    if args.output_format == "csv":
+        writer.option("header", "true").csv(target)
+    else:
+        writer.parquet(target)
+    methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
+    print(f"tokenized {methods} -> {target}")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from ..keys import create_dev_keyset, init_keyset_secret, load_keyset, rotate_keyset
+
+    if args.keys_action == "create":
+        if args.key_file:
+            keyset = create_dev_keyset(args.key_file)
+            print(f"created key set {args.key_file} (mode 0600), active version {keyset.active_version}")
+        else:
+            keyset = init_keyset_secret(args.key_secret_id)
+            print(f"initialised key secret {args.key_secret_id}, active version {keyset.active_version}")
+    elif args.keys_action == "rotate":
+        keyset = rotate_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
+        print(f"rotated {keyset.source}: active version {keyset.active_version}; "
+              f"kept {', '.join(v for v in keyset.versions if v != keyset.active_version)} for decryption")
+    else:
+        keyset = load_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
+        print(f"{keyset.source}: active version {keyset.active_version}; versions {', '.join(keyset.versions)}")
+    return 0
+
+
+def register_keys(subparsers: Any) -> None:
+    """``keys create|rotate|show`` (skipped if another module registered ``keys``)."""
+    if "keys" in getattr(subparsers, "choices", {}):
+        return
+    keys = subparsers.add_parser("keys", help="create, rotate or describe tokenization key sets",
+                                 description="Manage the versioned key set used by keyed tokenization methods. "
+                                             "Key material is never printed.")
+    actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="write a new random key set (refuses to overwrite one)")
+    _add_key_source(create, required=True)
+    rotate = actions.add_parser("rotate", help="add a new active key version; old versions stay for decryption")
+    _add_key_source(rotate, required=True)
+    show = actions.add_parser("show", help="print the key set's versions and active version")
+    _add_key_source(show, required=True)
+    for parser in (create, rotate, show):
+        parser.set_defaults(func=_keys)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "tokenize", help="tokenize PII columns of a CSV/JSON/Parquet file",
+        description="Replace personal data columns by tokens as configured by --pii-columns "
+                    "(methods: deterministic, hash, non_deterministic, format_preserving, mask, redact, drop).")
+    parser.add_argument("--input", required=True, help="input file or directory")
+    parser.add_argument("--output", required=True, help="output directory")
+    parser.add_argument("--pii-columns", required=True,
+                        help='JSON per-column methods, e.g. \'{"email": {"method": "hash"}}\', or @FILE')
+    _add_key_source(parser)
+    parser.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    parser.add_argument("--output-format", choices=("parquet", "csv"), default="parquet", help="default: parquet")
+    parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    parser.set_defaults(func=_tokenize)
+    register_keys(subparsers)
