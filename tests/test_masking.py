@@ -1,0 +1,294 @@
+"""Macie-driven masking: every format, the occurrence conventions, quarantine reasons, SNS (moto).
+
+One module fixture builds a raw zone (CSV with header and CRLF, headerless TSV, JSON Lines, JSON,
+Parquet, a clean pass-through file and one object per quarantine reason), writes discovery results
+built to Macie's schema by hand, and runs ``mask_objects`` once; the tests assert on its outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+
+import boto3
+import pytest
+from chispa import assert_column_equality
+from moto import mock_aws
+
+from secure_transform import io as sio
+from secure_transform import macie
+from secure_transform.errors import ConfigError
+from secure_transform.keys import KeySet
+from secure_transform.masking import (MaskingPolicy, concatenate, keep_last4, mask_cell, mask_objects,
+                                      parse_masking_policy)
+
+JOB = "0123456789abcdef0123456789abcdef"
+CARD, CARD2 = "4556737586899855", "5425233430109903"
+KEY = KeySet({"v1": bytes(range(32))}, "v1")
+
+CSV = ("id,name,email,card,memo\r\n"
+       "1,Mary Major,mary@example.com,4556737586899855,\"Paid, thanks\"\r\n"
+       "2,John Doe,john@example.org,5425233430109903,\"card 4556737586899855 swiped twice\"\r\n"
+       "3,Zoë Roe,zoe@example.net,,\r\n"
+       "4,Ann Lee,ann@example.com,4556737586899855,plain")  # no final newline: must stay so
+TSV = "a1\t(212) 555-0147\tok\nb2\t+1 415 555 2671\tfine\n"
+JSONL = [{"id": 1, "customer": {"email": "x@example.com", "tier": "gold"}, "phones": ["+14155552671", "+442079460958"],
+          "card": 4556737586899855, "note": "n1"},
+         {"id": 2, "customer": {"email": "y@example.com", "tier": "blue"}, "phones": [], "card": None, "note": "n2"}]
+JSON_DOC = {"batch": "b1", "customers": [{"ssn": "219-09-9999", "city": "Riverside"},
+                                         {"ssn": "078-05-1120", "city": "Salem"}]}
+
+
+def _etag(path: str) -> str:
+    return hashlib.md5(open(path, "rb").read(), usedforsecurity=False).hexdigest()
+
+
+def _det(type_name, occurrences, count=None, custom=False, category="PERSONAL_INFORMATION"):
+    return macie.Detection(type_name, count if count is not None else len(occurrences), tuple(occurrences),
+                           category=category, custom=custom)
+
+
+def _cells(rows, column, name):
+    return [macie.Occurrence("cells", row=r, column=column, column_name=name) for r in rows]
+
+
+def _rec(index, path):
+    return macie.Occurrence("records", record_index=index, json_path=path)
+
+
+@pytest.fixture(scope="module")
+def zone(spark, tmp_path_factory):
+    base = tmp_path_factory.mktemp("masking")
+    raw = base / "raw"
+    for d in ("a", "b", "c", "d", "f", "g"):
+        (raw / d).mkdir(parents=True)
+    (raw / "a/orders.csv").write_bytes(CSV.encode("utf-8"))
+    (raw / "b/plain.tsv").write_text(TSV)
+    (raw / "c/events.jsonl").write_text("\n".join(json.dumps(r) for r in JSONL) + "\n")
+    (raw / "d/doc.json").write_text(json.dumps(JSON_DOC, indent=2))
+    spark.createDataFrame([("Mary Major", CARD, 1), ("Bob Stone", "n/a", 2), ("Eve Park", CARD2, 3)],
+                          "name string, card_number string, n int").coalesce(1).write.parquet(str(base / "pq"))
+    pq = next(p for p in os.listdir(base / "pq") if p.endswith(".parquet"))
+    os.rename(base / "pq" / pq, raw / "e.parquet")
+    (raw / "f/clean.csv").write_text("id,amount\n1,2.50\n2,3.75\n")
+    simple = "id,ssn\n1,219-09-9999\n"
+    for name in ("skipped", "partial", "lines", "changed", "nores", "badcol"):
+        (raw / f"g/{name}.csv").write_text(simple)
+    (raw / "g/notes.txt").write_text("ssn 219-09-9999\n")
+    (raw / "g/multi.csv").write_text('id,memo\n1,"line one\n219-09-9999"\n')
+
+    results = []
+
+    def add(key, dets, status="COMPLETE", reason=None, etag=None):
+        path = str(raw / key)
+        results.append((macie.ObjectRef("raw-bucket", key, etag=etag or _etag(path), size=os.path.getsize(path)),
+                        dets, {"status": status, "reason": reason}))
+
+    card_rows = [2, 3, 5]
+    add("a/orders.csv", [
+        _det("CREDIT_CARD_NUMBER", _cells(card_rows, 4, "card") + _cells([3], 5, "memo"), category="FINANCIAL_INFORMATION"),
+        _det("EMAIL_ADDRESS", _cells([2, 3], 3, "email"), count=4, custom=True),  # capped: whole column
+        _det("NAME", _cells([2], 2, "name")),
+    ])
+    add("b/plain.tsv", [_det("PHONE_NUMBER", [macie.Occurrence("cells", row=1, column=2),
+                                              macie.Occurrence("cells", row=2, column=2)])])
+    add("c/events.jsonl", [
+        _det("EMAIL_ADDRESS", [_rec(0, "$.customer.email")], custom=True),
+        _det("PHONE_NUMBER", [_rec(0, "$.phones[1]")]),
+        _det("CREDIT_CARD_NUMBER", [_rec(0, "$['card']")], category="FINANCIAL_INFORMATION"),
+    ])
+    add("d/doc.json", [_det("USA_SOCIAL_SECURITY_NUMBER", [_rec(0, "$.customers[1].ssn")])])
+    add("e.parquet", [_det("NAME", [_rec(0, "$['name']")]),
+                      _det("CREDIT_CARD_NUMBER", [_rec(2, "$.card_number")], category="FINANCIAL_INFORMATION")])
+    add("f/clean.csv", [])
+    ssn = [_det("USA_SOCIAL_SECURITY_NUMBER", _cells([2], 2, "ssn"))]
+    add("g/skipped.csv", [], status="SKIPPED", reason="FILE_EXCEEDS_SIZE_LIMIT")
+    add("g/partial.csv", ssn, status="PARTIAL", reason="ARCHIVE_CONTAINS_UNPROCESSED_FILES")
+    add("g/lines.csv", [_det("USA_SOCIAL_SECURITY_NUMBER", [macie.Occurrence("lineRanges", start=2, end=2, start_column=3)])])
+    add("g/changed.csv", ssn, etag="ffffffffffffffffffffffffffffffff")
+    add("g/badcol.csv", [_det("USA_SOCIAL_SECURITY_NUMBER", _cells([2], 2, "social"))])
+    add("g/notes.txt", ssn)
+    add("g/multi.csv", [_det("USA_SOCIAL_SECURITY_NUMBER", _cells([2], 2, "memo"))])
+    macie.write_results(sio.parse_location(str(base / "results"), "r"), results, account="111122223333",
+                        region="eu-west-1", job_id=JOB)
+
+    with mock_aws():
+        session = boto3.session.Session(region_name="eu-west-1")
+        topic = session.client("sns").create_topic(Name="alerts")["TopicArn"]
+        sqs = session.client("sqs")
+        queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        session.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        outcome = mask_objects(spark, sio.parse_location(str(raw), "s"), sio.parse_location(str(base / "results"), "r"),
+                               sio.parse_location(str(base / "masked"), "t"), sio.parse_location(str(base / "q"), "q"),
+                               keyset=KEY, run_id="run-1", session=session, alert_topic_arn=topic)
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    return {"base": base, "raw": raw, "masked": base / "masked", "q": base / "q", "outcome": outcome,
+            "summary": outcome.summary(), "messages": messages}
+
+
+def token(value: str) -> str:
+    return hmac.new(KEY.derive("deterministic"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def test_csv_cells_are_masked_in_place_and_every_other_byte_is_kept(zone):
+    out = (zone["masked"] / "a/orders.csv").read_bytes().decode("utf-8")
+    assert out == ("id,name,email,card,memo\r\n"
+                   "1,[NAME],[EMAIL_ADDRESS],************9855,\"Paid, thanks\"\r\n"
+                   "2,John Doe,[EMAIL_ADDRESS],************9903,\"card [CREDIT_CARD_NUMBER] swiped twice\"\r\n"
+                   "3,Zoë Roe,[EMAIL_ADDRESS],,\r\n"
+                   "4,Ann Lee,[EMAIL_ADDRESS],************9855,plain")
+    widened = [w for w in zone["summary"]["whole_columns_masked"] if w["object"] == "a/orders.csv"]
+    assert widened == [{"object": "a/orders.csv", "type": "EMAIL_ADDRESS", "count": 4, "listed": 2, "column": "email",
+                        "reason": "occurrence_cap"}]
+
+
+def test_headerless_tsv_uses_physical_rows(zone):
+    assert (zone["masked"] / "b/plain.tsv").read_text() == "a1\t[PHONE_NUMBER]\tok\nb2\t[PHONE_NUMBER]\tfine\n"
+
+
+def test_json_lines_records_and_paths(zone):
+    lines = (zone["masked"] / "c/events.jsonl").read_text().splitlines()
+    assert lines[1] == json.dumps(JSONL[1])  # an unlisted record keeps its bytes
+    first = json.loads(lines[0])
+    assert first["customer"] == {"email": "[EMAIL_ADDRESS]", "tier": "gold"}
+    assert first["phones"] == ["+14155552671", "[PHONE_NUMBER]"]  # only index 1
+    assert first.get("card") is None  # a number at a masked path is nulled (the type stays)
+    assert first["note"] == "n1" and first["id"] == 1
+
+
+def test_json_document_record_zero_with_array_index(zone):
+    doc = json.loads((zone["masked"] / "d/doc.json").read_text())
+    assert doc["customers"][0]["ssn"] == "219-09-9999"  # index 0 was not listed
+    assert doc["customers"][1]["ssn"] == token("078-05-1120")  # national ids are tokenized
+    assert doc["batch"] == "b1"
+
+
+def test_parquet_record_index_and_row_order(spark, zone):
+    df = spark.read.parquet(str(zone["masked"] / "e.parquet"))
+    assert [tuple(r) for r in df.collect()] == [  # three test rows
+        ("[NAME]", CARD, 1), ("Bob Stone", "n/a", 2), ("Eve Park", "************9903", 3)]
+
+
+def test_clean_objects_pass_through_byte_for_byte(zone):
+    assert (zone["masked"] / "f/clean.csv").read_bytes() == (zone["raw"] / "f/clean.csv").read_bytes()
+
+
+@pytest.mark.parametrize("key, reason", [
+    ("g/skipped.csv", "status_skipped"), ("g/partial.csv", "status_partial"), ("g/lines.csv", "unbounded_line_ranges"),
+    ("g/changed.csv", "etag_mismatch"), ("g/nores.csv", "no_discovery_result"), ("g/badcol.csv", "column_mismatch"),
+    ("g/notes.txt", "unsupported_format"), ("g/multi.csv", "multiline_csv_records"),
+])
+def test_unmaskable_objects_go_to_quarantine_with_a_reason(zone, key, reason):
+    assert not (zone["masked"] / key).exists()
+    assert (zone["q"] / "objects" / key).read_bytes() == (zone["raw"] / key).read_bytes()
+    record = json.loads((zone["q"] / "reasons" / (key + ".json")).read_text())
+    assert record["reason"] == reason and record["run_id"] == "run-1" and record["decisions"] == []
+    assert "219-09-9999" not in json.dumps(record)
+
+
+def test_summary_accounts_for_every_record_and_alerts_once(zone):
+    s = zone["summary"]
+    assert (s["objects"], s["objects_masked"], s["objects_passed_through"], s["objects_quarantined"]) == (14, 5, 1, 8)
+    # records: csv 4 + tsv 2 + jsonl 2 + json 1 + parquet 3 + clean 2 = 14 out; 1 per quarantined csv + txt line
+    assert s["rows_out"] == 14 and s["rows_in"] == s["rows_out"] + s["rows_quarantined"]
+    assert s["tokenization"].startswith("keyed HMAC-SHA256")
+    [message] = zone["messages"]
+    body = json.loads(json.loads(message["Body"])["Message"])
+    assert body["objects_quarantined"] == 8 and {o["reason"] for o in body["objects"]} >= {"etag_mismatch", "status_skipped"}
+    assert s["notifications"][0]["published"] is True
+
+
+def test_mask_cell_actions(spark):
+    tok = token("021000021")
+    rows = [(CARD, "************9855", "[CREDIT_CARD_NUMBER]", "[CREDIT_CARD_NUMBER]"),
+            ("pay 4556737586899855 now", "pay [CREDIT_CARD_NUMBER] now", "pay [CREDIT_CARD_NUMBER] now",
+             "pay [CREDIT_CARD_NUMBER] now"),
+            ("no card here", "[CREDIT_CARD_NUMBER]", "[CREDIT_CARD_NUMBER]", "[CREDIT_CARD_NUMBER]"),
+            ("", "", "", ""), (None, None, None, None)]
+    df = spark.createDataFrame(rows, "v string, last4 string, redact string, tok string")
+    from pyspark.sql import functions as F
+    from secure_transform.masking import _tokenizer
+
+    out = df.select("*", mask_cell(F.col("v"), "CREDIT_CARD_NUMBER", "keep_last4").alias("got_last4"),
+                    mask_cell(F.col("v"), "CREDIT_CARD_NUMBER", "redact").alias("got_redact"),
+                    mask_cell(F.col("v"), "CREDIT_CARD_NUMBER", "tokenize").alias("got_tok"),  # no key: redaction
+                    mask_cell(F.lit("021000021"), "ABA_ROUTING_NUMBER", "tokenize",
+                              tokenizer=_tokenizer(KEY, spark)).alias("aba"),
+                    keep_last4(F.lit("GB82 WEST 1234")).alias("k4"))
+    assert_column_equality(out, "last4", "got_last4")
+    assert_column_equality(out, "redact", "got_redact")
+    assert_column_equality(out, "tok", "got_tok")
+    assert {r["aba"] for r in out.collect()} == {tok}
+    assert {r["k4"] for r in out.collect()} == {"**** **** 1234"}
+
+
+def test_policy_defaults_and_overrides():
+    p = MaskingPolicy()
+    assert p.action("CREDIT_CARD_NUMBER") == "keep_last4"
+    assert p.action("UK_BANK_ACCOUNT_NUMBER") == "tokenize" and p.action("USA_SOCIAL_SECURITY_NUMBER") == "tokenize"
+    assert p.action("UK_PASSPORT_NUMBER") == "tokenize" and p.action("NAME") == "redact"
+    assert p.action("IBAN", custom=True) == "tokenize" and p.action("EMPLOYEE_ID", custom=True) == "redact"
+    q = parse_masking_policy('{"custom": {"EMPLOYEE_ID": "quarantine"}, "types": {"NAME": "tokenize"}}')
+    assert q.action("EMPLOYEE_ID", custom=True) == "quarantine" and q.action("NAME") == "tokenize"
+
+
+@pytest.mark.parametrize("text", [
+    "not json", "[1]", '{"types": {"NAME": "shred"}}', '{"colour": 1}', '{"default": "keep"}',
+    '{"on_occurrence_cap": "ignore"}', '{"mask_char": "X"}', '{"custom": []}',
+])
+def test_invalid_policies_are_config_errors(text):
+    with pytest.raises(ConfigError, match="--masking_policy"):
+        parse_masking_policy(text)
+
+
+def test_etag_check_mode_is_validated(spark, tmp_path):
+    loc = sio.parse_location(str(tmp_path), "x")
+    with pytest.raises(ConfigError, match="--etag-check"):
+        mask_objects(spark, loc, loc, loc, loc, etag_check="loose")
+
+
+@mock_aws
+def test_s3_concatenation_uses_multipart_copy_and_drops_the_final_newline():
+    session = boto3.session.Session(region_name="eu-west-1")
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="bucket-b", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    sizes = (6 * 1024 * 1024, 1024 * 1024, 6 * 1024 * 1024 + 3)
+    parts, expected = [], b""
+    for i, size in enumerate(sizes):
+        body = bytes([65 + i]) * (size - 1) + b"\n"
+        s3.put_object(Bucket="bucket-b", Key=f"tmp/part-{i:05d}", Body=body)
+        parts.append((sio.parse_location(f"s3://bucket-b/tmp/part-{i:05d}", "p"), size))
+        expected += body
+    written = concatenate(parts, sio.parse_location("s3://bucket-b/out/x.csv", "t"), drop_last_bytes=1, session=session)
+    got = s3.get_object(Bucket="bucket-b", Key="out/x.csv")["Body"].read()
+    assert written == len(expected) - 1 and got == expected[:-1]
+
+
+@mock_aws
+def test_s3_object_version_and_etag_are_checked_before_masking():
+    from secure_transform.masking import plan_object
+
+    session = boto3.session.Session(region_name="eu-west-1")
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="raw-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket="raw-bucket", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="raw-bucket", Key="in/a.csv", Body=b"id,ssn\n1,219-09-9999\n")
+    s3.put_object(Bucket="raw-bucket", Key="in/a.csv", Body=b"id,ssn\n1,219-09-9999\n")  # same bytes, new version
+    [info] = list(sio.list_objects(sio.parse_location("s3://raw-bucket/in", "s"), session))
+    dets = (_det("USA_SOCIAL_SECURITY_NUMBER", _cells([2], 2, "ssn")),)
+
+    def result(etag, version):
+        return macie.DiscoveryResult(object=macie.ObjectRef("raw-bucket", "in/a.csv", etag=etag, version_id=version),
+                                     status="COMPLETE", detections=dets)
+
+    etag = first["ETag"].strip('"')
+    old = plan_object(info, "in/a.csv", "csv", result(etag, first["VersionId"]), MaskingPolicy(), session=session)
+    assert (old.action, old.reason) == ("quarantine", "version_mismatch")
+    changed = plan_object(info, "in/a.csv", "csv", result("0" * 32, None), MaskingPolicy(), session=session)
+    assert (changed.action, changed.reason) == ("quarantine", "etag_mismatch")
+    current = s3.head_object(Bucket="raw-bucket", Key="in/a.csv")["VersionId"]
+    ok = plan_object(info, "in/a.csv", "csv", result(etag, current), MaskingPolicy(), session=session)
+    assert ok.action == "mask" and ok.cells == {(2, 2): {"USA_SOCIAL_SECURITY_NUMBER"}}
