@@ -96,3 +96,43 @@ def test_no_pending_runs_is_a_clean_no_op(spark, tmp_path):
     target = sio.parse_location(str(tmp_path / "t"), "t")
     summary = leak_check(spark, target, sio.parse_location(str(tmp_path / "q"), "q"))
     assert (summary["runs_checked"], summary["leak_findings"], summary["rows_in"]) == ([], 0, 0)
+
+
+@mock_aws
+def test_published_run_is_registered_in_the_catalog_and_quarantined_runs_are_not(spark, tmp_path):
+    session = boto3.session.Session(region_name="eu-west-1")
+    glue = session.client("glue")
+    glue.create_database(DatabaseInput={"Name": "smt_transformed"})
+    target = sio.parse_location(str(tmp_path / "transformed"), "t")
+    rows = spark.createDataFrame(ROWS, SCHEMA).selectExpr(
+        "*", "CASE WHEN transaction_id = 'T000000000001' THEN DATE'2026-11-01' ELSE DATE'2026-11-02' END "
+             "AS transaction_date")
+    rows.write.partitionBy("transaction_date").parquet(publish.data_location(target, "r1").spark_path())
+    sio.write_json(publish.run_location(target, "r1").child(publish.MANIFEST),
+                   {"run_id": "r1", "format_preserving_columns": FPE})
+    publish.mark_success(target, "r1")
+    rt = local_runtime("leak_check", {"source_bucket": target.uri, "quarantine_bucket": str(tmp_path / "q"),
+                                      "catalog_database": "smt_transformed", "catalog_table": "cards"}, spark)
+    rt.aws_session = session
+    summary = run_leak_check(rt)
+
+    assert summary["runs_published"] == ["r1"]
+    assert [(c["run_id"], c["created"], c["partitions_added"]) for c in summary["catalog"]] == [("r1", True, 2)]
+    table = glue.get_table(DatabaseName="smt_transformed", Name="cards")["Table"]
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["run_id", "transaction_date"]
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert columns["amount"] == "double" and columns["is_anomaly"] == "boolean" and "transaction_date" not in columns
+    assert table["Parameters"]["secure_transform.latest_run_id"] == "r1"
+    parts = glue.get_partitions(DatabaseName="smt_transformed", TableName="cards")["Partitions"]
+    assert sorted(p["Values"][1] for p in parts) == ["2026-11-01", "2026-11-02"]
+    assert all(p["StorageDescriptor"]["Location"].endswith(f"transaction_date={p['Values'][1]}/") for p in parts)
+
+    # a second check finds nothing pending and registers nothing
+    assert run_leak_check(rt)["catalog"] == []
+
+
+def test_without_catalog_database_nothing_is_registered(spark, tmp_path):
+    target = sio.parse_location(str(tmp_path / "transformed"), "t")
+    write_run(spark, target, "r1", ROWS)
+    rt = local_runtime("leak_check", {"source_bucket": target.uri, "quarantine_bucket": str(tmp_path / "q")}, spark)
+    assert run_leak_check(rt)["catalog"] == []

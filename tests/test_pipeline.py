@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -72,6 +73,16 @@ def test_output_is_staged_not_published_and_has_features(etl_run, spark):
     assert 0 < s["anomalies_flagged"] < 0.1 * s["rows_out"]
     manifest = json.loads((root / "transformed" / "runs" / "run_id=run1" / "_manifest.json").read_text())
     assert manifest["counts"]["rows_in"] == 4000 and manifest["config_hash"] == s["config_hash"]
+    # lineage: every input with its size and checksum, the written files, artifact versions, code
+    inputs = sorted((root / "masked" / "transactions").rglob("*.csv"))
+    assert [i["uri"].rsplit("/", 1)[-1] for i in manifest["inputs"]] == [p.name for p in inputs]
+    assert [i["sha256"] for i in manifest["inputs"]] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs]
+    assert manifest["input_summary"]["total_bytes"] == sum(p.stat().st_size for p in inputs)
+    assert manifest["output_files"]["data"]["file_count"] >= 1
+    assert manifest["artifacts"]["bin_edges"] == s["bin_edges_version"]
+    assert manifest["artifacts"]["anomaly_model"] == s["anomaly_model_version"]
+    assert manifest["code"]["package"] == "secure-ml-transform" and manifest["key_version"] == s["key_version"]
+    assert "customer_id" in manifest["tokenized_columns"] and "card_number" in manifest["format_preserving_columns"]
 
 
 def test_no_raw_pii_in_output_or_quarantine(etl_run, spark):

@@ -91,6 +91,8 @@ JOBS: dict[str, JobSpec] = {
             JobArg("target_bucket", True, "Masked zone: S3 bucket or, locally, a path/URI."),
             JobArg("quarantine_bucket", True, "Quarantine zone for objects that cannot be masked safely."),
             JobArg("masking_policy", False, "JSON: per-identifier masking policy overriding the defaults."),
+            JobArg("pii_columns", False, "JSON: main_etl's tokenization config; detections in these columns are "
+                                         "left for main_etl to tokenize (one consistent token per value)."),
             *_KEYS,
             *_COMMON,
         ),
@@ -112,8 +114,6 @@ JOBS: dict[str, JobSpec] = {
             JobArg("input_format", False, "csv, jsonl, json or parquet; inferred from extensions when absent."),
             JobArg("incremental", False, "Local runs: 'true' skips inputs already processed (processed-input "
                    "manifest); on AWS job bookmarks do this.", "true"),
-            JobArg("catalog_database", False, "Glue Data Catalog database for the transformed table (AWS)."),
-            JobArg("catalog_table", False, "Glue Data Catalog table name (AWS).", "transactions"),
             *_KEYS,
             *_COMMON,
         ),

@@ -164,4 +164,34 @@ def run_leak_check(rt: Any) -> dict:
         error.summary = summary  # type: ignore[attr-defined]
         raise error
     rt.logger.info("leak check: %d run(s) clean and published", len(summary["runs_published"]))
+    with rt.stage("catalog"):
+        summary["catalog"] = register_published(rt, target, summary["runs_published"])
     return summary
+
+
+def register_published(rt: Any, target: sio.Location, run_ids: Sequence[str]) -> list[dict]:
+    """Register each published run in the Glue Data Catalog when ``--catalog_database`` is set.
+
+    Only the leak check registers, and only after ``_PUBLISHED`` is written, so the catalog never
+    shows a run that was not checked. Locally (no ``--catalog_database``) nothing is registered.
+    The schema comes from the run's Parquet footers, not from a scan of the data.
+    """
+    from . import lineage
+
+    database = rt.args.get("catalog_database")
+    if not database or not run_ids:
+        return []
+    table = rt.args.get("catalog_table") or "transactions"
+    session = rt.aws_session
+    if session is None:
+        import boto3
+        session = boto3.session.Session()
+    done = []
+    for run_id in run_ids:
+        schema = rt.spark.read.parquet(publish.data_location(target, run_id).spark_path()).schema
+        result = lineage.register_published_run(session, database, table, target, run_id,
+                                                lineage.schema_fields_from_spark(schema))
+        rt.logger.info("catalog: run %s registered in %s.%s (%d partition(s) added)", run_id, database, table,
+                       result["partitions_added"])
+        done.append({"run_id": run_id, **result})
+    return done

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import io as sio
 from . import publish
+from . import lineage
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
 from .validation import CORRUPT, REJECT_REASON, SOURCE_FILE, ValidationConfig, check_required_columns, split_valid, with_reject_reason
@@ -283,18 +284,17 @@ def run_main_etl(rt: Any) -> dict:
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
-    manifest = {
-        "run_id": rt.run_id, "job": "main_etl", "config_hash": cfg.config_hash,
-        "inputs": [{"uri": f.location.uri, "bytes": f.size, "etag": f.etag} for f in files[:10_000]],
-        "outputs": {"data": out_loc.uri, "quarantine": q_loc.uri},
-        "counts": {k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined", "anomalies_flagged")},
-        "artifacts": {"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
-                      "merchant_mapping": summary["merchant_mapping_version"]},
-        "key_version": summary["key_version"],
-        "format_preserving_columns": [c.name for c in cfg.pii.columns if getattr(c, "method", "") == "format_preserving"],
-        "tokenized_columns": list(cfg.pii.column_names),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    # Lineage: inputs with S3 ETags/versions or local SHA-256s, the written files, counts, artifacts.
+    manifest = lineage.build_manifest(
+        run_id=rt.run_id, job="main_etl", config_hash=cfg.config_hash, inputs=files,
+        outputs={"data": out_loc, "quarantine": q_loc},
+        counts={k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined", "anomalies_flagged")},
+        artifacts={"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
+                   "merchant_mapping": summary["merchant_mapping_version"]},
+        key_version=summary["key_version"], session=rt.aws_session,
+        extra={"format_preserving_columns": [c.name for c in cfg.pii.columns
+                                             if getattr(c, "method", "") == "format_preserving"],
+               "tokenized_columns": list(cfg.pii.column_names)})
     run_loc = publish.run_location(cfg.target, rt.run_id)
     sio.write_json(run_loc.child(publish.MANIFEST), manifest, rt.aws_session)
     publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # the run is complete

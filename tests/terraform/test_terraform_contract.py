@@ -240,6 +240,8 @@ def test_json_arguments_come_from_typed_variables(glue_locals):
     fixed = glue_locals["job_non_overridable_arguments"]
     default = glue_locals["job_default_arguments"]
     assert fixed["main_etl"]["--pii_columns"] == "${local.pii_columns_json}"
+    # masking defers declared columns to main_etl's tokenizers: both jobs must see the same plan
+    assert fixed["macie_masking"]["--pii_columns"] == fixed["main_etl"]["--pii_columns"]
     assert default["reidentify"]["--pii_columns"] == "${local.pii_columns_json}"
     assert default["main_etl"]["--binning_config"] == "${local.binning_config_json}"
     assert default["main_etl"]["--anomaly_config"] == "${local.anomaly_config_json}"
@@ -278,3 +280,12 @@ def test_scheduled_path_masks_from_the_detector_and_event_path_from_macie(glue_l
     assert glue_locals["job_non_overridable_arguments"]["detect_pii"]["--results_bucket"] == "${local.detector_uri}"
     assert glue_locals["job_default_arguments"]["macie_masking"]["--results_bucket"] == "${local.macie_results_uri}"
     assert glue_locals["detector_uri"] != glue_locals["macie_results_uri"]
+
+
+def test_only_the_leak_check_registers_runs_in_the_catalog(glue_locals):
+    fixed = glue_locals["job_non_overridable_arguments"]
+    default = glue_locals["job_default_arguments"]
+    assert fixed["leak_check"]["--catalog_database"] == "${aws_glue_catalog_database.transformed.name}"
+    assert default["leak_check"]["--catalog_table"] == "${var.catalog_table_name}"
+    for job in set(JOBS) - {"leak_check"}:
+        assert "--catalog_database" not in {**fixed.get(job, {}), **default.get(job, {})}, job

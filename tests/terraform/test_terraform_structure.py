@@ -414,6 +414,11 @@ def test_job_roles_are_least_privilege():
     secret_readers = [d for d in ("job_runtime", "ingest", "transform", "verify", "reidentify")
                       if "var.tokenization_secret_arn" in repr(_statements(glue, d))]
     assert secret_readers == ["ingest", "transform", "reidentify"]
+    # Only the publisher (leak check) writes to the Data Catalog, after a run is published.
+    catalog_writers = [d for d in ("job_runtime", "ingest", "transform", "verify", "reidentify")
+                       if "glue:CreatePartition" in repr(_statements(glue, d))
+                       or "glue:BatchCreatePartition" in repr(_statements(glue, d))]
+    assert catalog_writers == ["verify"]
 
 
 # ---------------------------------------------------------------------------------------------

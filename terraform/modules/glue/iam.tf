@@ -350,7 +350,28 @@ data "aws_iam_policy_document" "transform" {
       values   = ["secretsmanager.${local.region}.amazonaws.com"]
     }
   }
+}
 
+data "aws_iam_policy_document" "verify" {
+  statement {
+    sid       = "ListZones"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.bucket_arn.transformed, local.bucket_arn.quarantine]
+  }
+
+  # Publishing writes markers in the transformed zone; quarantining moves a run out of it.
+  statement {
+    sid     = "PublishOrQuarantineRuns"
+    effect  = "Allow"
+    actions = local.object_write_actions
+    resources = [
+      "${local.bucket_arn.transformed}/*",
+      "${local.bucket_arn.quarantine}/leak_check/*",
+    ]
+  }
+
+  # Only the leak check registers runs in the Data Catalog, and only after publishing them.
   statement {
     sid    = "RegisterTransformedZone"
     effect = "Allow"
@@ -371,26 +392,6 @@ data "aws_iam_policy_document" "transform" {
       "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
       aws_glue_catalog_database.transformed.arn,
       "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${aws_glue_catalog_database.transformed.name}/*",
-    ]
-  }
-}
-
-data "aws_iam_policy_document" "verify" {
-  statement {
-    sid       = "ListZones"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [local.bucket_arn.transformed, local.bucket_arn.quarantine]
-  }
-
-  # Publishing writes markers in the transformed zone; quarantining moves a run out of it.
-  statement {
-    sid     = "PublishOrQuarantineRuns"
-    effect  = "Allow"
-    actions = local.object_write_actions
-    resources = [
-      "${local.bucket_arn.transformed}/*",
-      "${local.bucket_arn.quarantine}/leak_check/*",
     ]
   }
 }

@@ -108,11 +108,11 @@ locals {
       "--anomaly_threshold" = tostring(var.anomaly_threshold)
       "--anomaly_config"    = local.anomaly_config_json
       "--run_mode"          = var.run_mode
-      "--catalog_table"     = var.catalog_table_name
       "--log_level"         = var.log_level
     }
     leak_check = {
-      "--log_level" = var.log_level
+      "--catalog_table" = var.catalog_table_name
+      "--log_level"     = var.log_level
     }
     reidentify = {
       # An operator points a run at one published run of the transformed zone.
@@ -140,6 +140,7 @@ locals {
       "--target_bucket"         = local.masked_uri
       "--quarantine_bucket"     = "${local.quarantine_bucket}/macie_masking/"
       "--masking_policy"        = local.masking_policy_json
+      "--pii_columns"           = local.pii_columns_json
       "--key_secret_id"         = var.tokenization_secret_arn
       "--metrics_namespace"     = var.metrics_namespace
       "--alert_topic_arn"       = var.alert_topic_arn
@@ -147,26 +148,25 @@ locals {
       "--audit_log_group"       = aws_cloudwatch_log_group.audit.name
     }
     main_etl = {
-      "--TempDir"                 = "s3://${var.bucket_names.temp}/glue-temp/main_etl/"
-      "--spark-event-logs-path"   = "s3://${var.bucket_names.temp}/spark-ui/main_etl/"
-      "--enable-glue-datacatalog" = "true"
-      "--source_bucket"           = local.masked_uri
-      "--target_bucket"           = local.transformed_uri
-      "--quarantine_bucket"       = "${local.quarantine_bucket}/main_etl/"
-      "--artifacts_location"      = "s3://${var.bucket_names.transformed}/_artifacts/"
-      "--pii_columns"             = local.pii_columns_json
-      "--key_secret_id"           = var.tokenization_secret_arn
-      "--catalog_database"        = aws_glue_catalog_database.transformed.name
-      "--metrics_namespace"       = var.metrics_namespace
-      "--alert_topic_arn"         = var.alert_topic_arn
-      "--environment"             = var.environment
-      "--audit_log_group"         = aws_cloudwatch_log_group.audit.name
+      "--TempDir"               = "s3://${var.bucket_names.temp}/glue-temp/main_etl/"
+      "--spark-event-logs-path" = "s3://${var.bucket_names.temp}/spark-ui/main_etl/"
+      "--source_bucket"         = local.masked_uri
+      "--target_bucket"         = local.transformed_uri
+      "--quarantine_bucket"     = "${local.quarantine_bucket}/main_etl/"
+      "--artifacts_location"    = "s3://${var.bucket_names.transformed}/_artifacts/"
+      "--pii_columns"           = local.pii_columns_json
+      "--key_secret_id"         = var.tokenization_secret_arn
+      "--metrics_namespace"     = var.metrics_namespace
+      "--alert_topic_arn"       = var.alert_topic_arn
+      "--environment"           = var.environment
+      "--audit_log_group"       = aws_cloudwatch_log_group.audit.name
     }
     leak_check = {
       "--TempDir"               = "s3://${var.bucket_names.temp}/glue-temp/leak_check/"
       "--spark-event-logs-path" = "s3://${var.bucket_names.temp}/spark-ui/leak_check/"
       "--source_bucket"         = local.transformed_uri
       "--quarantine_bucket"     = "${local.quarantine_bucket}/leak_check/"
+      "--catalog_database"      = aws_glue_catalog_database.transformed.name
       "--metrics_namespace"     = var.metrics_namespace
       "--alert_topic_arn"       = var.alert_topic_arn
       "--environment"           = var.environment
