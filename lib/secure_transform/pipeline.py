@@ -69,8 +69,7 @@ def record_processed(cfg: PipelineConfig, files: list[sio.ObjectInfo], run_id: s
 def _csv_header(info: sio.ObjectInfo, sep: str, session: Any = None) -> list[str]:
     """The header line of a CSV object: a bounded read of its first 64 KiB (no data rows parsed)."""
     import csv
-    import gzip
-    import io as _io
+    import zlib
 
     if info.location.is_s3:
         body = sio._s3_client(session).get_object(Bucket=info.location.bucket, Key=info.location.key,
@@ -78,8 +77,16 @@ def _csv_header(info: sio.ObjectInfo, sep: str, session: Any = None) -> list[str
     else:
         with open(info.location.key, "rb") as fh:
             body = fh.read(65536)
-    if info.location.key.endswith(".gz"):
-        body = gzip.GzipFile(fileobj=_io.BytesIO(body)).read(65536) if body else b""
+    if info.location.key.endswith(".gz") and body:
+        # zlib, not GzipFile: only the first 64 KiB were fetched, which GzipFile calls truncated
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            text = inflater.decompress(body, 65536)
+        except zlib.error:
+            raise SchemaError(info.location.uri, None, "cannot be read as gzip (not a gzip file)") from None
+        if not inflater.eof and len(text) < 65536 and len(body) >= info.size:
+            raise SchemaError(info.location.uri, None, "cannot be read as gzip (the stream is truncated)")
+        body = text
     first = body.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
     return next(csv.reader(first, delimiter=sep), []) if first else []
 
@@ -121,8 +128,9 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
     from pyspark.sql.types import StringType, StructField, StructType
 
     files = [f for f in sio.list_objects(cfg.source, rt.aws_session)]
-    if not files:
-        return None, [], cfg.input_format or "none"
+    if not files:  # fail closed: most likely a wrong --source_bucket (an incremental re-run still lists its files)
+        raise SchemaError(cfg.source.uri, None, "no input files under this source; check --source_bucket "
+                                                "(nothing was read or written)")
     fmt = cfg.input_format or infer_format(files, cfg.source.uri)
     paths = None
     if not rt.is_glue and str(rt.args.get("incremental", "true")).lower() == "true":
@@ -219,6 +227,7 @@ def run_main_etl(rt: Any) -> dict:
         rows_rejected = sum(v for k, v in reasons.items() if k is not None)
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
         valid, rejected = split_valid(checked)
+        valid = valid.drop("raw_record_sha256", "raw_record_chars")  # only quarantined lines have them
 
     with rt.stage("tokenize") as st:
         valid = tokenize_columns(valid, cfg.pii, keyset)

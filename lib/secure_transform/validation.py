@@ -104,8 +104,9 @@ def with_reject_reason(df: Any, config: ValidationConfig = ValidationConfig()) -
     def chain(expr: Any, cond: Any, value: str) -> Any:
         return F.when(cond, F.lit(value)) if expr is None else expr.when(cond, F.lit(value))
 
-    reason = chain(reason, txid.isNull() | (txid == ""), "missing_transaction_id")
-    reason = chain(reason, cust.isNull() | (cust == ""), "missing_customer_id")
+    # blank: whitespace only, tabs and Unicode spaces included (F.trim strips only ' ')
+    reason = chain(reason, txid.isNull() | txid.rlike(r"^[\s\p{Z}]*$"), "missing_transaction_id")
+    reason = chain(reason, cust.isNull() | cust.rlike(r"^[\s\p{Z}]*$"), "missing_customer_id")
     reason = chain(reason, txid.contains("\ufffd") | cust.contains("\ufffd"), "invalid_encoding")
     reason = reason.when(F.col("_oversized").isNotNull(), F.col("_oversized"))
     reason = reason.when(F.col("_amount").isNull(), F.lit("invalid_amount"))
