@@ -308,7 +308,10 @@ def _prepare(ctx: _Context, progress: Callable[[str], None]) -> dict[str, Any]:
     mapping = load_merchant_mapping()
     feats = with_customer_features(with_merchant_category(with_amount_bin(_read(ctx), ctx.edges), mapping), anomaly)
     ctx.features = os.path.join(ctx.work, "features")
-    _write(feats.select("transaction_id", *anomaly.features), ctx.features)
+    # Spread over several files as main_etl's output of the window stage is: AQE would coalesce this
+    # narrow table into one file, and one file is read by one task, so scoring would use one core.
+    parts = max(2, 2 * ctx.spark.sparkContext.defaultParallelism)
+    _write(feats.select("transaction_id", *anomaly.features).repartition(parts), ctx.features)
     ctx.model = fit_anomaly_model(ctx.spark.read.parquet(ctx.features), anomaly, row_count=cfg.rows)
     from . import io as sio
 
@@ -417,8 +420,11 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
 
 
 def run_benchmark(cfg: BenchmarkConfig, *, spark: Any = None, progress: Callable[[str], None] = lambda m: None,
-                  command: str | None = None) -> dict[str, Any]:
-    """Run the selected stages (all by default) and return the report (see :func:`format_table`)."""
+                  command: str | None = None, checkpoint: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Run the selected stages (all by default) and return the report (see :func:`format_table`).
+
+    ``checkpoint`` receives the report so far after every stage (a long run leaves its figures
+    behind even if it is stopped)."""
     from .keys import create_dev_keyset
     from .session import build_spark_session
 
@@ -449,39 +455,49 @@ def run_benchmark(cfg: BenchmarkConfig, *, spark: Any = None, progress: Callable
             fn, rows, floor = fns[name]
             progress(f"benchmark: {name} ({cfg.warmup} warm-up + {cfg.repeats} timed run(s))")
             memory.reset()
+            load_before = os.getloadavg()[0]
             seconds, outputs = _timed(fn, cfg, lambda: shutil.rmtree(out_dir, ignore_errors=True))
             stage = StageResult(name, rows, seconds, floor, memory.peak())
             if name == "sklearn_single_process":
                 stage.seconds = [o["seconds"] for o in outputs]
                 stage.rows = outputs[0]["rows"]
-            stage.extra = _extra(name, outputs[-1])
+            # the 1-minute load average around the stage: other work on the machine shows here
+            stage.extra = {**_extra(name, outputs[-1]),
+                           "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
             results[name] = stage
             progress(f"benchmark: {name}: median {stage.median:.2f} s")
-        report: dict[str, Any] = {
-            "command": command, "machine": machine_info(), "config": {
-                "rows": cfg.rows, "repeats": cfg.repeats, "warmup": cfg.warmup, "masking_rows": cfg.masking_rows,
-                "masking_findings": cfg.masking_findings, "seed": cfg.seed,
-                "spark_master": spark.sparkContext.master,
-                "driver_memory": spark.sparkContext.getConf().get("spark.driver.memory", None),
-                "shuffle_partitions": spark.conf.get("spark.sql.shuffle.partitions")},
-            "setup": setup, "peak_memory_resettable": memory.resettable,
-            "stages": [results[n].as_dict(results) for n in selected],
-        }
-        if {"anomaly_scoring", "floor_features", "sklearn_single_process"} <= set(results):
-            sk = results["sklearn_single_process"]
-            report["scoring_target"] = scoring_target(
-                results["anomaly_scoring"].rows, results["anomaly_scoring"].median, results["floor_features"].median,
-                sk.rows / sk.median, report["machine"]["cores"] or 1)
-        peaks = [st["peak_memory_bytes"].get("driver_total") or 0 for st in report["stages"]]
-        report["driver_peak_memory_bytes"] = max(peaks) if peaks else None
-        report["driver_memory_target_met"] = bool(peaks) and max(peaks) < DRIVER_MEMORY_TARGET_BYTES
-        report["targets_missed"] = [st["stage"] for st in report["stages"] if st.get("meets_target") is False]
-        if report.get("scoring_target", {}).get("meets_target") is False:
-            report["targets_missed"].append("anomaly_scoring (scikit-learn x cores)")
-        return report
+            if checkpoint is not None:
+                checkpoint(_report(cfg, spark, command, setup, memory, results, [n for n in selected if n in results]))
+        return _report(cfg, spark, command, setup, memory, results, selected)
     finally:
         if own_work:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(cfg: BenchmarkConfig, spark: Any, command: str | None, setup: dict, memory: _Memory,
+            results: dict[str, StageResult], selected: list[str]) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "command": command, "machine": machine_info(), "config": {
+            "rows": cfg.rows, "repeats": cfg.repeats, "warmup": cfg.warmup, "masking_rows": cfg.masking_rows,
+            "masking_findings": cfg.masking_findings, "seed": cfg.seed,
+            "spark_master": spark.sparkContext.master,
+            "driver_memory": spark.sparkContext.getConf().get("spark.driver.memory", None),
+            "shuffle_partitions": spark.conf.get("spark.sql.shuffle.partitions")},
+        "setup": setup, "peak_memory_resettable": memory.resettable,
+        "stages": [results[n].as_dict(results) for n in selected],
+    }
+    if {"anomaly_scoring", "floor_features", "sklearn_single_process"} <= set(results):
+        sk = results["sklearn_single_process"]
+        report["scoring_target"] = scoring_target(
+            results["anomaly_scoring"].rows, results["anomaly_scoring"].median, results["floor_features"].median,
+            sk.rows / sk.median, report["machine"]["cores"] or 1)
+    peaks = [st["peak_memory_bytes"].get("driver_total") or 0 for st in report["stages"]]
+    report["driver_peak_memory_bytes"] = max(peaks) if peaks else None
+    report["driver_memory_target_met"] = bool(peaks) and max(peaks) < DRIVER_MEMORY_TARGET_BYTES
+    report["targets_missed"] = [st["stage"] for st in report["stages"] if st.get("meets_target") is False]
+    if report.get("scoring_target", {}).get("meets_target") is False:
+        report["targets_missed"].append("anomaly_scoring (scikit-learn x cores)")
+    return report
 
 
 def _extra(name: str, output: Any) -> dict[str, Any]:

@@ -43,7 +43,8 @@ def handle(args: argparse.Namespace, argv: Sequence[str] | None = None,
                           masking_findings=args.masking_findings, workdir=args.workdir, stages=stages)  # validates first
     command = prog + " " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[2:]))
     spark = build_spark_session("secure-transform-benchmark", master=args.master)
-    report = run_benchmark(cfg, spark=spark, command=command.strip(),
+    checkpoint = (lambda partial: write_json(partial, args.json)) if args.json else None
+    report = run_benchmark(cfg, spark=spark, command=command.strip(), checkpoint=checkpoint,
                            progress=lambda m: print(m, file=sys.stderr, flush=True))
     print(format_table(report))
     if args.json:
