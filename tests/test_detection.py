@@ -444,3 +444,53 @@ def test_cli_mask_over_detector_results(detected, capsys):
     assert "@" not in masked and "4556737586899855" not in masked and "Mary Major" not in masked
     assert masked.splitlines()[1] == '1,[NAME],[EMAIL_ADDRESS],************9855,"Paid, thanks"'
     assert "4556737586899855" not in out and "mary@" not in out
+
+
+# --- guards: cheap tests that skip the regexes must never skip a real match ---------------------------
+
+@pytest.mark.parametrize("context", ["column", "every_keyword"])
+def test_guards_never_change_what_is_found(spark, monkeypatch, context):
+    """The guards (digit runs, digit counts, shapes, keyword gates) only skip work: on the labelled
+    corpus, planted values and look-alikes alike, the guarded detector finds exactly what the same
+    recognisers find with every guard disabled."""
+    from pyspark.sql import functions as F
+
+    corpus = labelled_corpus()
+    every = (1 << 32) - 1  # every recogniser's context bit, no skip bit
+    rows = [(i, v, D.context_flags(c) if context == "column" else every) for i, (v, c, _) in enumerate(corpus)]
+    df = spark.createDataFrame(rows, "i int, value string, flags long")
+    guarded = df.select("i", D.find_pii(F.col("value"), F.col("flags")).alias("m"))
+    expected = {r["i"]: r["m"] for r in guarded.collect()}
+    assert sum(1 for m in expected.values() if m) > 1_000  # the corpus exercises the recognisers
+
+    monkeypatch.setattr(D, "_guard", lambda rec, value, shape: F.lit(True))
+    monkeypatch.setattr(D, "_keyword_gate", lambda *a, **k: None)
+    unguarded_shape = {"numrun": F.lit(True), "upper": F.lit(True), "digits": F.lit(99), "letters": F.lit(True)}
+    unguarded = df.select("i", D.find_pii(F.col("value"), F.col("flags"), shape=unguarded_shape).alias("m"))
+    got = {r["i"]: r["m"] for r in unguarded.collect()}
+    differ = [i for i in expected if expected[i] != got[i]]
+    assert differ == [], f"{len(differ)} corpus values found differently (first index {differ[:1]})"
+
+
+def test_typed_columns_are_scanned_only_where_they_can_hold_pii(spark):
+    """Numbers below 9 digits, booleans, and dates outside a birth-date column cannot hold a
+    recognised value and skip the recognisers; 9+ digit integers and birth-date columns do not."""
+    import datetime as dt
+    from decimal import Decimal
+
+    df = spark.createDataFrame(
+        [(0, 78051120, 123456789, Decimal("4556737586899855"), dt.date(1984, 3, 12), dt.date(1984, 3, 12), True)],
+        "i long, ssn int, ssn_long long, card_number decimal(20,0), date_of_birth date, created date, flag boolean")
+    got = {(r["column_name"], r["type"]) for r in D.detect_pii(df, record_index="i").collect()}
+    assert got == {("ssn_long", "USA_SOCIAL_SECURITY_NUMBER"), ("card_number", "CREDIT_CARD_NUMBER"),
+                   ("date_of_birth", "DATE_OF_BIRTH")}
+    assert D.scannable(df.schema["flag"].dataType, D.context_flags("flag")) is False
+    assert D.scannable(df.schema["created"].dataType, D.context_flags("created")) is False
+    assert D.scannable(df.schema["date_of_birth"].dataType, D.context_flags("date_of_birth")) is True
+
+
+def test_a_table_with_nothing_scannable_gives_an_empty_result(spark):
+    import datetime as dt
+
+    df = spark.createDataFrame([(0, True, dt.date(2024, 1, 2))], "i long, ok boolean, created date")
+    assert D.detect_pii(df, record_index="i").count() == 0

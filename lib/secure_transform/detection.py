@@ -304,9 +304,11 @@ def _table(text: str) -> Any:
 def luhn_valid(digits: Any) -> Any:
     """True when a string of digits passes the Luhn check (null stays null)."""
     F = _F()
-    doubled = F.transform(F.reverse(F.split(digits, "")), lambda c, i: _let(
-        c.cast("int") * (i % 2 + 1), lambda x: F.when(x > 9, x - 9).otherwise(x)))
-    return F.aggregate(doubled, F.lit(0), lambda acc, x: acc + x) % 10 == 0
+    # every second digit from the right is doubled and its digits summed: a lookup, no nested let
+    doubled = F.array(*[F.lit(v) for v in (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)])
+    terms = F.transform(F.reverse(F.split(digits, "")), lambda c, i: F.when(
+        i % 2 == 1, F.element_at(doubled, c.cast("int") + 1)).otherwise(c.cast("int")))
+    return F.aggregate(terms, F.lit(0), lambda acc, x: acc + x) % 10 == 0
 
 
 def iban_valid(iban: Any) -> Any:
@@ -319,8 +321,10 @@ def iban_valid(iban: Any) -> Any:
 
     def check(s: Any) -> Any:
         rearranged = F.concat(F.substring(s, 5, 64), F.substring(s, 1, 4))
+        # letters are 10..35 (two digits), digits themselves; anything else makes the result null
         mod = F.aggregate(F.split(rearranged, ""), F.lit(0).cast("long"), lambda acc, c: F.when(
-            c.rlike("[A-Z]"), (acc * 100 + F.ascii(c) - 55) % 97).otherwise((acc * 10 + c.cast("long")) % 97))
+            F.ascii(c).between(65, 90), (acc * 100 + F.ascii(c) - 55) % 97).when(
+            F.ascii(c).between(48, 57), (acc * 10 + F.ascii(c) - 48) % 97))
         expected = F.element_at(_table(_IBAN_LENGTH_TABLE), F.substring(s, 1, 2)).cast("int")
         return F.coalesce(F.length(s) == expected, F.lit(False)) & (mod == 1)
 
@@ -501,48 +505,125 @@ def _typed(matches: Any, rec: Recognizer, type_of: Callable[[Any], Any]) -> Any:
                                                    m.alias("text")))
 
 
-def _guard(rec: Recognizer, value: Any, digits: Any) -> Any:
-    """A cheap test that must hold for any candidate of ``rec`` (skips the regexes otherwise)."""
+# Recognisers whose every match is made of digits and separators (or, for birth dates and
+# addresses, starts or ends with such a digit run) between non-alphanumeric boundaries. They form
+# one contiguous block of RECOGNIZERS, guarded together by one cheap test (see _NUMBER_RUN).
+NUMBER_FAMILY = ("CREDIT_CARD_NUMBER", "USA_SOCIAL_SECURITY_NUMBER", "PHONE_NUMBER", "ABA_ROUTING_NUMBER",
+                 "BANK_ACCOUNT_NUMBER", "IPV4_ADDRESS", "DATE_OF_BIRTH", "ADDRESS")
+# A maximal run of digits with a non-alphanumeric character (or the edge) on both sides. Every
+# match of a NUMBER_FAMILY recogniser contains one: the matches start after a non-alphanumeric
+# boundary, end before one, and hold only digits, separators, "+" and parentheses (birth dates
+# with a month name and addresses still hold a year / ZIP code delimited by spaces). A 64-hex
+# token or base64 text almost never has one, so the family's eight regexes are skipped there.
+_NUMBER_RUN = r"(?<![A-Za-z0-9])[0-9]+(?![A-Za-z0-9])"
+_MIN_DIGITS = {"AWS_CREDENTIALS": 1, "IBAN": 6, "CREDIT_CARD_NUMBER": 13, "USA_SOCIAL_SECURITY_NUMBER": 9,
+               "ABA_ROUTING_NUMBER": 9, "BANK_ACCOUNT_NUMBER": 9, "PHONE_NUMBER": 8, "IPV4_ADDRESS": 4,
+               "DATE_OF_BIRTH": 5, "ADDRESS": 6}
+
+
+# Shapes every candidate of a recogniser contains (simple regexes without look-arounds, derived
+# from the candidate patterns above; test_guards_never_change_what_is_found compares the guarded
+# and unguarded detector on the labelled corpus). A scan for the shape is cheaper than extracting candidates, and most cells fail it.
+GUARD_SHAPES: Mapping[str, str] = {
+    "CREDIT_CARD_NUMBER": r"[0-9](?:[ -]?[0-9]){12}",
+    "USA_SOCIAL_SECURITY_NUMBER": r"[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}",
+    "PHONE_NUMBER": r"\+[0-9]|[0-9]{3}(?:\) ?|[ .-]?)[0-9]{3}[ .-]?[0-9]{4}",
+    "ABA_ROUTING_NUMBER": r"[0-9]{9}",
+    "BANK_ACCOUNT_NUMBER": r"[0-9]{9}",
+    "IPV4_ADDRESS": r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+    "DATE_OF_BIRTH": r"[0-9][ ./-][0-9]{1,2}[ ./-][0-9]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+    "ADDRESS": r" [A-Z]{2},? [0-9]{5}",
+    "IBAN": r"[A-Z]{2}[0-9]{2}",
+    "AWS_ACCESS_KEY_ID": "A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)",
+}
+
+
+def cell_shape(value: Any) -> dict[str, Any]:
+    """Cheap features of a cell that the recognisers' guards share.
+
+    ``numrun``: a digit run between non-alphanumeric boundaries (``_NUMBER_RUN``); ``upper``: an
+    ASCII upper-case letter; ``digits``: the number of digits, computed only when ``numrun``
+    (else null); ``letters``: an ASCII letter (null when neither ``upper`` nor ``numrun``, where
+    no guard needs it). :func:`find_pii` computes them inline; the detector computes them once
+    per cell in projections before it (see ``_matches``), so each is one scan of the value.
+    """
     F = _F()
-    label = rec.label
+    numrun = value.rlike(_NUMBER_RUN)
+    upper = value.rlike("[A-Z]")
+    return {"numrun": numrun, "upper": upper, "digits": F.when(numrun, digit_count(value)),
+            "letters": F.when(upper, F.lit(True)).when(numrun, value.rlike("[a-z]"))}
+
+
+def _guard(rec: Recognizer, value: Any, shape: Mapping[str, Any]) -> Any:
+    """A cheap test that must hold for any candidate of ``rec`` (skips the regexes otherwise).
+
+    Conditions are ordered cheapest first (Spark's ``AND`` stops at the first false operand):
+    the shared cell features, the digit count or length, then the recogniser's shape
+    (``GUARD_SHAPES``). Upper case is needed by every AWS key (the secret key's validation
+    requires it), IBAN and US address candidate.
+    """
+    F = _F()
+    label, digits, upper = rec.label, shape["digits"], shape["upper"]
     if label == "AWS_CREDENTIALS":
-        return F.length(value) >= 40
-    if label == "AWS_ACCESS_KEY_ID":
-        return (F.length(value) >= 20) & value.rlike("A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)")
+        return upper & (F.length(value) >= 40) & value.rlike(rec.pattern)
     if label == "EMAIL_ADDRESS":
         return value.contains("@")
-    if label == "IBAN":
-        return (digits >= 6) & value.rlike(r"[A-Z]{2}\d{2}")
-    if label == "CREDIT_CARD_NUMBER":
-        return digits >= 13
-    if label in ("USA_SOCIAL_SECURITY_NUMBER", "ABA_ROUTING_NUMBER", "BANK_ACCOUNT_NUMBER"):
-        return digits >= 9
-    if label == "PHONE_NUMBER":
-        return digits >= 8
-    if label == "IPV4_ADDRESS":
-        return (digits >= 4) & value.contains(".")
-    if label == "DATE_OF_BIRTH":
-        return digits >= 5
-    if label == "ADDRESS":
-        return (digits >= 6) & value.rlike(r" [A-Z]{2},? \d{5}")
     if label == "NAME":
-        return value.rlike(rf"{_HONORIFIC} \p{{Lu}}|(?i:name)")
-    return F.lit(True)  # pragma: no cover
+        # in text a name follows an honorific (upper case) or "name" (any case) and a space
+        return value.contains(" ") & (upper | value.contains("n") | value.contains("N")) & value.rlike(
+            rf"{_HONORIFIC} \p{{Lu}}|(?i:name)")
+    if label == "AWS_ACCESS_KEY_ID":
+        first = upper & (F.length(value) >= 20)
+    elif label == "IBAN":
+        first = upper
+    elif label == "ADDRESS":
+        first = upper & (digits >= _MIN_DIGITS[label])
+    elif label in _MIN_DIGITS:
+        first = digits >= _MIN_DIGITS[label]
+    else:  # pragma: no cover - every recogniser has a guard
+        return F.lit(True)
+    return first & value.rlike(GUARD_SHAPES[label]) if label in GUARD_SHAPES else first
 
 
-def _recognizer_matches(value: Any, digits: Any, rec: Recognizer, index: int, flags: Any, mode: str) -> Any:
+def _keyword_gate(rec: Recognizer, value: Any, ctx: Any, letters: Any, mode: str) -> Any | None:
+    """A cheap test that must hold for a recogniser that needs a keyword to report anything.
+
+    Every keyword contains an ASCII letter (keyword regexes are ASCII case-insensitive), so a
+    value without letters can only be reported through its column/path context -- or, for
+    phone numbers, through a ``+``, parentheses or a ``-``/``.`` layout, and in strict mode
+    for a separated SSN. A card number, an account number or a bare phone number in a column
+    without keywords then skips the SSN, routing, bank account, birth date and phone regexes.
+    """
+    F = _F()
+    letters = F.coalesce(letters, F.lit(True))  # unknown: assume letters (never skips wrongly)
+    if rec.keyword_rule == "required":
+        gate = ctx | letters
+        if mode == "strict" and rec.label == "USA_SOCIAL_SECURITY_NUMBER":
+            gate = gate | value.rlike(r"\d{3}[\- ]\d{2}[\- ]\d{4}")
+        return gate
+    if rec.keyword_rule == "phone":
+        return ctx | letters | value.rlike(r"[+(.\-]")
+    return None
+
+
+def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, index: int, flags: Any,
+                        mode: str) -> Any:
     """array<struct<type,label,text>> of the valid matches of one recogniser in ``value``.
 
-    Evaluated lazily: the guard first, then (for keyword rules) the context bit, and the keyword
-    regexes only when a candidate exists. Candidates are validated once (``_let``); the keyword
-    proximity test only checks membership in the raw near-keyword matches.
+    Evaluated lazily: the skip bit, the keyword gate and the guard first, then the candidates
+    (regex, validated once with ``_let``); the keyword regexes run only for a cell that has a
+    candidate and no keyword in its column/path name. The keyword proximity test only checks
+    membership in the raw near-keyword matches.
     """
     F = _F()
     empty = F.array().cast(MATCH_TYPE)
     no_text = F.array().cast("array<string>")
     ctx = _flag(flags, 1 << index)
     skip = _flag(flags, 1 << (index + 32))
-    guard = _guard(rec, value, digits)
+    guard = _guard(rec, value, shape)
+    gate = _keyword_gate(rec, value, ctx, shape["letters"], mode)
+    if gate is not None:
+        guard = gate & guard
     found = _extract(value, rec.pattern, _validator(rec.label))
 
     def text_kw() -> Any:
@@ -558,19 +639,19 @@ def _recognizer_matches(value: Any, digits: Any, rec: Recognizer, index: int, fl
         out = _typed(found, rec, _iban_type if rec.label == "IBAN" else constant(rec.label))
     elif rec.keyword_rule == "required":
         def required(f: Any) -> Any:
-            by_text = _let(near_raw(), lambda n: F.filter(f, lambda m: F.array_contains(n, m)))
+            near = _let(near_raw(), lambda n: F.filter(f, lambda m: F.array_contains(n, m)))
             if mode == "strict" and rec.label == "USA_SOCIAL_SECURITY_NUMBER":
                 # strict: a separated SSN needs no keyword
-                by_text = F.concat(by_text, F.filter(f, lambda m: m.rlike(r"^\d{3}([\- ])\d{2}\1\d{4}$")
-                                                     & ~F.array_contains(by_text, m)))
-            return _typed(F.when(ctx, f).otherwise(by_text), rec, constant(rec.label))
+                near = _let(near, lambda b: F.concat(b, F.filter(f, lambda m: m.rlike(r"^\d{3}([\- ])\d{2}\1\d{4}$")
+                                                                 & ~F.array_contains(b, m))))
+            return _typed(F.when(ctx | (F.size(f) == 0), f).otherwise(near), rec, constant(rec.label))
         out = _let(found, required)
     elif rec.keyword_rule == "card":
-        out = _let(found, lambda f: F.when(ctx, _typed(f, rec, constant(_CARD_TYPES[0]))).otherwise(_let(
-            near_raw(), lambda n: _typed(f, rec, lambda m: F.when(F.array_contains(n, m), F.lit(_CARD_TYPES[0]))
-                                         .otherwise(F.lit(_CARD_TYPES[1]))))))
+        out = _let(found, lambda f: F.when(F.size(f) == 0, empty).when(ctx, _typed(f, rec, constant(_CARD_TYPES[0])))
+                   .otherwise(_let(near_raw(), lambda n: _typed(f, rec, lambda m: F.when(
+                       F.array_contains(n, m), F.lit(_CARD_TYPES[0])).otherwise(F.lit(_CARD_TYPES[1]))))))
     elif rec.keyword_rule == "phone":
-        out = _let(found, lambda f: _typed(F.when(ctx, f).otherwise(_let(near_raw(), lambda n: F.filter(
+        out = _let(found, lambda f: _typed(F.when(ctx | (F.size(f) == 0), f).otherwise(_let(near_raw(), lambda n: F.filter(
             f, lambda m: m.startswith("+") | m.rlike(_PHONE_LAYOUT) | F.array_contains(n, m)))), rec, _phone_type))
     elif rec.keyword_rule == "name_column":
         whole = F.trim(value)
@@ -579,31 +660,57 @@ def _recognizer_matches(value: Any, digits: Any, rec: Recognizer, index: int, fl
         return F.when(column_hit, as_column).when(guard, _typed(found, rec, constant("NAME"))).otherwise(empty)
     else:  # pragma: no cover - guarded by the RECOGNIZERS table
         raise ValueError(rec.keyword_rule)
-    return F.when(guard & ~skip, out).otherwise(empty)
+    return F.when(~skip & guard, out).otherwise(empty)
 
 
 def digit_count(value: Any) -> Any:
     """Number of ASCII digits in a string (the recognisers' cheapest guard)."""
     F = _F()
-    return F.length(value) - F.length(F.translate(value, "0123456789", ""))
+    return F.length(F.regexp_replace(value, "[^0-9]+", ""))
 
 
-def find_pii(value: Any, flags: Any = 0, config: DetectConfig | None = None) -> Any:
+def find_pii(value: Any, flags: Any = 0, config: DetectConfig | None = None, *,
+             shape: Mapping[str, Any] | None = None) -> Any:
     """All valid matches in a string column: ``array<struct<type, label, text>>``; null stays null.
 
     ``flags`` is the context bit mask of the column (an int from :func:`context_flags`, or a
-    long Column when cells of many columns are stacked). Matches come in recogniser priority
-    order (AWS keys, e-mail, IBAN, card, SSN, phone, routing, bank account, IPv4, birth date,
-    address, name), which is also the order the scrubber replaces them in.
+    long Column when cells of many columns are stacked). ``shape``: the cell's
+    :func:`cell_shape` features as columns computed in an earlier projection (several guards
+    use them, and Spark does not share an expression between conditional branches); computed
+    inline when absent. Matches come in recogniser priority order (AWS keys, e-mail, IBAN,
+    card, SSN, phone, routing, bank account, IPv4, birth date, address, name), which is also
+    the order the scrubber replaces them in.
     """
     F = _F()
     config = config or DetectConfig()
+    empty = F.array().cast(MATCH_TYPE)
+    shape = dict(shape) if shape is not None else cell_shape(value)
+    # No "let" around the value or its features: the guards then stay in Spark's generated code
+    # and only a cell that passes a guard reaches the interpreted higher-order functions (regex
+    # candidates, Luhn, mod 97, keyword proximity).
+    out: list[Any] = []
+    family: list[Any] = []
+    family_digits = 99
 
-    def body(v: Any) -> Any:
-        return _let(digit_count(v), lambda d: F.concat(*[
-            _recognizer_matches(v, d, rec, RECOGNIZERS.index(rec), flags, config.mode) for rec in config.recognizers]))
+    def close_family() -> None:
+        nonlocal family, family_digits
+        if family:
+            # one cheap test guards the whole block of number-shaped recognisers
+            guard = shape["numrun"] & (shape["digits"] >= family_digits)
+            out.append(F.when(guard, F.concat(*family) if len(family) > 1 else family[0]).otherwise(empty))
+        family, family_digits = [], 99
 
-    return F.when(value.isNull(), F.lit(None).cast(MATCH_TYPE)).otherwise(_let(value, body))
+    for rec in config.recognizers:
+        matches = _recognizer_matches(value, shape, rec, RECOGNIZERS.index(rec), flags, config.mode)
+        if rec.label in NUMBER_FAMILY:
+            family.append(matches)
+            family_digits = min(family_digits, _MIN_DIGITS[rec.label])
+        else:
+            close_family()
+            out.append(matches)
+    close_family()
+    found = F.concat(*out) if len(out) > 1 else out[0]
+    return F.when(value.isNull(), F.lit(None).cast(MATCH_TYPE)).otherwise(found)
 
 
 def redact_pii_spans(col: Any, context: str | None = None) -> Any:
@@ -628,18 +735,50 @@ def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+# Types that can never hold a recognised value, and the smallest magnitude a number needs to hold
+# one: every recogniser that matches a string of digits alone needs at least 9 of them (SSN,
+# routing and bank account numbers; cards 13, bare phone numbers 10). Dates and timestamps read as
+# "1984-03-12[ 10:00:00]" and can only be a date of birth (checked over every date 1900-2100 and 2
+# million timestamps with every keyword bit set), which needs a keyword in the column/path name.
+_NEVER_SCANNED = ("binary", "boolean", "void")
+_DATE_TYPES = ("date", "timestamp", "timestamp_ntz")
+NUMBER_MIN_MAGNITUDE = 100_000_000
+_DOB_BIT = 1 << [r.label for r in RECOGNIZERS].index("DATE_OF_BIRTH")
+
+
+def scannable(dtype: Any, flags: int) -> bool:
+    """Can a value of this Spark type, in a column/path with these context ``flags``, hold PII?"""
+    name = dtype.simpleString()
+    if name in _NEVER_SCANNED:
+        return False
+    if name in _DATE_TYPES:
+        return bool(flags & _DOB_BIT)
+    return True
+
+
 def _as_text(col: Any, dtype: Any) -> Any:
+    """The text the recognisers see for a value of ``dtype`` (null when it cannot hold PII).
+
+    Numbers: only the integral part, and only when it has at least 9 digits
+    (``NUMBER_MIN_MAGNITUDE``) -- smaller numbers skip the recognisers as null cells.
+    """
     F = _F()
     name = dtype.simpleString()
     if name == "string":
         return col
-    if name == "binary":
+    if name in _NEVER_SCANNED:
         return F.lit(None).cast("string")
     if name in ("float", "double"):
         # Only the integral part can hold an identifier; fractional digits of a score such as
         # 0.4423456789012345 are not a card number (and pass Luhn one time in ten).
-        return F.when(F.isnan(col) | (F.abs(col) == float("inf")), F.lit(None)).otherwise(
-            F.floor(col).cast("decimal(38,0)").cast("string"))
+        whole = F.floor(col)
+        return F.when(F.isnan(col) | (F.abs(col) == float("inf")), F.lit(None)).when(
+            (whole >= NUMBER_MIN_MAGNITUDE) | (whole <= -NUMBER_MIN_MAGNITUDE),
+            whole.cast("decimal(38,0)").cast("string"))
+    if name in ("tinyint", "smallint"):
+        return F.lit(None).cast("string")  # at most 5 digits
+    if name in ("int", "bigint") or (name.startswith("decimal") and name.endswith(",0)")):
+        return F.when((col >= NUMBER_MIN_MAGNITUDE) | (col <= -NUMBER_MIN_MAGNITUDE), col.cast("string"))
     if name in _ATOMIC or name.startswith("decimal"):
         return col.cast("string")
     return F.to_json(col)
@@ -662,19 +801,25 @@ def detect_pii(df: Any, *, record_index: str | None = None, config: DetectConfig
     for number, f in enumerate(df.schema.fields, start=1):
         if f.name == record_index or (wanted is not None and f.name not in wanted):
             continue
-        if f.dataType.simpleString() == "binary":
-            continue
         flags = context_flags(f.name, format_preserving=f.name in config.format_preserving_columns)
+        if not scannable(f.dataType, flags):
+            continue  # booleans, binary, dates/timestamps outside a birth-date column
         cells.append(F.struct(F.lit(number).alias("column_number"), F.lit(f.name).alias("column_name"),
                               F.lit(flags).cast("long").alias("flags"),
                               _as_text(F.col(_quoted(f.name)), f.dataType).alias("value")))
-    if not cells:
+    if not any(f.name != record_index and (wanted is None or f.name in wanted) for f in df.schema.fields):
         raise ConfigError("--columns", "no column to scan")
+    if not cells:  # nothing that can hold PII: an empty result of the same shape
+        cells.append(F.struct(F.lit(0).alias("column_number"), F.lit(None).cast("string").alias("column_name"),
+                              F.lit(0).cast("long").alias("flags"), F.lit(None).cast("string").alias("value")))
     idx = F.col(_quoted(record_index)).cast("long") if record_index else F.lit(None).cast("long")
-    stacked = df.select(idx.alias("record_index"), F.explode(F.array(*cells)).alias("c")).select(
-        "record_index", "c.column_number", "c.column_name", "c.flags", "c.value")
-    per_match = stacked.select("record_index", "column_number", "column_name",
-                               F.explode(find_pii(F.col("value"), F.col("flags"), config)).alias("m"))
+    # Expressions are computed in projections and only column references are exploded (see
+    # _matches); the array of cells is never empty, so explode_outer gives the same rows.
+    stacked = (df.select(idx.alias("record_index"), F.array(*cells).alias("_cells"))
+               .select("record_index", F.explode_outer("_cells").alias("c"))
+               .select("record_index", "c.column_number", "c.column_name", "c.flags", "c.value")
+               .where(F.col("value").isNotNull()))
+    per_match = _matches(stacked, config).select("record_index", "column_number", "column_name", "m")
     counted = per_match.groupBy("record_index", "column_number", "column_name", F.col("m.type").alias("type")).agg(
         F.count(F.lit(1)).cast("int").alias("count"))
     return counted.select("record_index", "column_number", "column_name", "type",
@@ -844,7 +989,8 @@ def csv_fields(line: Any, sep: str = ",") -> Any:
 def csv_unquote(field: Any) -> Any:
     '''The value of a raw CSV field: a quoted field loses its quotes and "" becomes "; others stay.'''
     F = _F()
-    quoted = field.rlike('^"(?s:.*)"$') & (F.length(field) >= 2)
+    # the regex only for fields that start with a quote (most do not)
+    quoted = field.startswith('"') & field.rlike('^"(?s:.*)"$') & (F.length(field) >= 2)
     inner = F.regexp_replace(field.substr(F.lit(2), F.length(field) - 2), '""', '"')
     return F.when(quoted, inner).otherwise(field)
 
@@ -881,6 +1027,8 @@ def json_leaves(col: Any, dtype: Any, path: Any, names: tuple[str, ...] = (), *,
     if isinstance(dtype, BinaryType):
         return []
     flags = context_flags(names, format_preserving=bool(names) and names[0] in format_preserving)
+    if not scannable(dtype, flags):
+        return []
     return [F.array(F.struct(path.alias("path"), _as_text(col, dtype).alias("value"),
                              F.lit(flags).cast("long").alias("flags")))]
 
@@ -894,9 +1042,24 @@ DETECTION_COLUMNS = ("_file", "kind", "idx", "col", "col_name", "json_path", "st
 
 
 def _matches(cells: Any, config: DetectConfig) -> Any:
-    """Explode ``find_pii`` over a cells DataFrame with ``value`` and ``flags`` columns."""
+    """Explode ``find_pii`` over a cells DataFrame with ``value`` and ``flags`` columns.
+
+    ``find_pii`` runs in a projection (code-generated, guards and all) and only the resulting
+    column is exploded: Spark evaluates a generator's argument without code generation. The
+    explode is ``explode_outer`` followed by a filter because for a plain ``explode`` of a column
+    Spark infers ``size(_ms) > 0`` and pushes it below the projection -- computing ``find_pii``
+    twice per cell.
+    """
     F = _F()
-    return cells.select("*", F.explode(find_pii(F.col("value"), F.col("flags"), config)).alias("m"))
+    value = F.col("value")
+    first = cell_shape(value)
+    features = (cells.select("*", first["numrun"].alias("_numrun"), first["upper"].alias("_upper"))
+                .select("*", F.when(F.col("_numrun"), digit_count(value)).alias("_digits"),
+                        F.when(F.col("_upper"), F.lit(True)).when(F.col("_numrun"), value.rlike("[a-z]")).alias("_letters")))
+    shape = {k: F.col(f"_{k}") for k in ("numrun", "upper", "digits", "letters")}
+    return (features.select("*", find_pii(value, F.col("flags"), config, shape=shape).alias("_ms"))
+            .select("*", F.explode_outer("_ms").alias("m")).where(F.col("m").isNotNull())
+            .drop("_ms", "_numrun", "_upper", "_digits", "_letters"))
 
 
 @dataclass
@@ -940,12 +1103,16 @@ def _scan_csv(spark: Any, scans: list[ObjectScan], sep: str, config: DetectConfi
             ctx_rows.append((spark_file, number, name.strip(),
                              context_flags(name.strip(), format_preserving=name.strip() in config.format_preserving_columns)))
     ctx = spark.createDataFrame(ctx_rows or [("", 0, None, 0)], "_file string, col int, col_name string, flags long")
-    header_files = spark.createDataFrame([(f,) for f, h in headers.items() if h] or [("",)], "_hfile string")
-    cells = (lines.select("_file", "_line", "value", F.posexplode(csv_fields(F.col("value"), sep)).alias("pos", "raw"))
-             .join(F.broadcast(header_files), F.col("_file") == F.col("_hfile"), "left")
-             .withColumn("is_header", F.col("_hfile").isNotNull() & (F.col("_line") == 1))
+    header_files = [f for f, h in headers.items() if h]
+    is_header = ((F.col("_line") == 1) & F.col("_file").isin(header_files)) if header_files else F.lit(False)
+    # fields are split in a projection and the column exploded (a generator's argument is not
+    # code-generated); a line always has at least one field, so posexplode_outer gives the same
+    # rows without the inferred size filter that would split every line twice
+    cells = (lines.select("_file", "_line", is_header.alias("is_header"),
+                          F.when(is_header, F.col("value")).alias("_whole"), csv_fields(F.col("value"), sep).alias("_fields"))
+             .select("_file", "_line", "is_header", "_whole", F.posexplode_outer("_fields").alias("pos", "raw"))
              .select("_file", "_line", "is_header", (F.col("pos") + 1).alias("col"),
-                     csv_unquote(F.col("raw")).alias("value"), F.col("value").alias("_whole")))
+                     csv_unquote(F.col("raw")).alias("value"), "_whole"))
     cells = cells.join(F.broadcast(ctx), ["_file", "col"], "left").select(
         "_file", "_line", "is_header", "col", "col_name", "value", "_whole",
         F.when(F.col("is_header"), F.lit(0)).otherwise(F.coalesce("flags", F.lit(0))).cast("long").alias("flags"))
@@ -1120,7 +1287,10 @@ def _build_detections(spark: Any, det: Any, scans_by_file: dict[str, ObjectScan]
     if quota_rows:
         quotas = spark.createDataFrame(quota_rows, "_file string, type string, cov string, quota int")
         w = Window.partitionBy("_file", "type", "cov").orderBy("idx", "col", "json_path", "start_column")
-        chosen = (det.withColumn("rk", F.row_number().over(w)).join(F.broadcast(quotas), ["_file", "type", "cov"])
+        # quota <= max_occurrences: the literal bound lets Spark keep only the first rows of each
+        # group before sorting (window group limit) instead of sorting every detection
+        chosen = (det.withColumn("rk", F.row_number().over(w)).where(F.col("rk") <= config.max_occurrences)
+                  .join(F.broadcast(quotas), ["_file", "type", "cov"])
                   .where(F.col("rk") <= F.col("quota")).drop("rk", "quota"))
         for r in chosen.collect():  # bounded: at most max_occurrences per object and type; locations only
             listed.setdefault((r["_file"], r["type"]), []).append(r)
