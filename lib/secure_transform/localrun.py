@@ -60,14 +60,17 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
     raw = os.path.join(z["sample"], "transactions")
     key_file = os.path.join(z["keys"], "dev-keyset.json")
     common = {"run_id": None}
+    # the masking job gets main_etl's tokenization config: detections in those columns are left for
+    # main_etl to tokenize (one consistent token per value), everything else is masked
+    pii_columns = json.dumps(cfg.pii_columns or default_pii_columns())
     args = {
         "detect_pii": {"source_bucket": raw, "results_bucket": z["macie-results"]},
         "macie_masking": {"source_bucket": raw, "results_bucket": z["macie-results"], "target_bucket": z["masked"],
-                          "quarantine_bucket": z["quarantine"], "key_file": key_file},
+                          "quarantine_bucket": z["quarantine"], "key_file": key_file, "pii_columns": pii_columns},
         "main_etl": {
             "source_bucket": z["masked"], "target_bucket": z["transformed"], "quarantine_bucket": z["quarantine"],
             "artifacts_location": z["artifacts"],
-            "pii_columns": json.dumps(cfg.pii_columns or default_pii_columns()),
+            "pii_columns": pii_columns,
             "binning_config": json.dumps(cfg.binning_config or default_binning_config()),
             "merchant_mapping": default_mapping_path(),
             "anomaly_threshold": str(cfg.anomaly_threshold), "key_file": key_file,

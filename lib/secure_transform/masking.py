@@ -12,6 +12,13 @@ Parquet; Avro when the runtime has it):
   eTag / version no longer matches -> the whole object goes to quarantine with a reason record,
   and an SNS notification is published (recorded in the summary locally).
 
+With ``--pii_columns`` (main_etl's tokenization config) the columns main_etl tokenizes are main_etl's
+job: detections located in them (CSV/TSV cells by column name, record paths by their top-level
+field, capped detections' whole columns) are left unmasked and counted as
+``cells_deferred_to_tokenization`` (counts and column names, never values), so main_etl gives each
+value one consistent token instead of tokenizing a placeholder. Everything else -- free text,
+columns main_etl does not know about -- is masked as before, and no quarantine decision changes.
+
 CSV/TSV are masked as text lines with Spark: each line gets its physical line number (= Macie's
 row), the occurrences are a small broadcast DataFrame joined on it, and only the listed fields of
 a listed line are rebuilt -- every other byte, line ending and the row order stay as they were.
@@ -312,6 +319,16 @@ class ObjectPlan:
     types: list = field(default_factory=list)  # (type, action) of this object
     records: int | None = None
     masked_values: dict = field(default_factory=dict)  # type -> occurrences listed
+    deferred_cells: dict = field(default_factory=dict)  # type -> listed occurrences left to main_etl
+    deferred_columns: dict = field(default_factory=dict)  # type -> {column / top-level field}
+    deferred_whole: list = field(default_factory=list)  # capped detections in declared columns
+
+    def deferred_report(self) -> dict:
+        """What this object leaves to main_etl's tokenization: counts and column names only."""
+        return {"object": self.key, "cells_deferred_to_tokenization": sum(self.deferred_cells.values()),
+                "by_type": dict(sorted(self.deferred_cells.items())),
+                "columns": {t: sorted(c) for t, c in sorted(self.deferred_columns.items())},
+                "whole_columns": list(self.deferred_whole)}
 
 
 def _check_identity(plan: ObjectPlan, result: DiscoveryResult, etag_check: str, session: Any) -> None:
@@ -328,11 +345,60 @@ def _check_identity(plan: ObjectPlan, result: DiscoveryResult, etag_check: str, 
         raise Quarantine("version_mismatch")
 
 
+def _top_level_field(json_path: str) -> str | None:
+    """The record's top-level field a JSON path starts at (``$.email``, ``$['email']``,
+    ``$[3].email`` in a JSON array document); None for a path into the document itself."""
+    for kind, value in parse_json_path(json_path):
+        if kind == "field":
+            return value
+        if kind not in ("index", "wildcard"):  # pragma: no cover - parse_json_path kinds
+            return None
+    return None
+
+
+class _Columns:
+    """Names of CSV/TSV columns, for deciding which occurrences are in declared columns.
+
+    The header is read once (a bounded read of the first line). An occurrence's ``columnName``
+    must be the header's name at that column (else ``column_mismatch``); without one, the header
+    names the column when the first line looks like a header. A headerless file has no names,
+    so nothing in it is deferred.
+    """
+
+    def __init__(self, plan: ObjectPlan, named: bool, session: Any) -> None:
+        sep = "\t" if plan.fmt == "tsv" else ","
+        self.fields = [f.strip() for f in det.csv_header_fields(plan.info.location, sep, session)]
+        self.has_header = named or det.header_like(self.fields)
+
+    def name(self, row: int | None, column: int | None, column_name: str | None) -> str | None:
+        if column_name:
+            name = column_name.strip()
+            if column is None or column > len(self.fields) or self.fields[column - 1] != name:
+                raise Quarantine("column_mismatch")
+        elif self.has_header and column is not None and 0 < column <= len(self.fields):
+            name = self.fields[column - 1]
+        else:
+            return None
+        if self.has_header and row == 1:
+            raise Quarantine("occurrence_in_header")
+        return name
+
+
 def plan_object(info: Any, key: str, fmt: str | None, result: DiscoveryResult | None, policy: MaskingPolicy, *,
-                etag_check: str = "strict", session: Any = None) -> ObjectPlan:
+                etag_check: str = "strict", session: Any = None,
+                deferred_columns: frozenset[str] | set[str] = frozenset()) -> ObjectPlan:
     """Decide pass / mask / quarantine for one object (driver side; no data read except the
-    identity check). Raises nothing: problems become a quarantine plan with a reason."""
+    identity check and, with ``deferred_columns``, a CSV header). Raises nothing: problems
+    become a quarantine plan with a reason.
+
+    ``deferred_columns``: the columns main_etl tokenizes (``--pii_columns``). Occurrences in them
+    -- CSV/TSV cells by column name, record paths by their top-level field, and capped
+    detections' whole columns -- are left unmasked and counted as deferred; everything else is
+    masked as without it. Quarantine decisions that do not depend on where the data is
+    (status, eTag, format, occurrence kinds, policy) are taken first and are unchanged.
+    """
     plan = ObjectPlan(info=info, key=key, fmt=fmt, result=result)
+    deferred_columns = frozenset(deferred_columns)
     try:
         if result is None:
             raise Quarantine("no_discovery_result")
@@ -358,22 +424,41 @@ def plan_object(info: Any, key: str, fmt: str | None, result: DiscoveryResult | 
         if kinds - {wanted}:
             raise Quarantine("occurrence_kind_mismatch", f"{', '.join(sorted(kinds - {wanted}))} occurrences "
                                                          f"in a {fmt} object")
+        columns = None
+        if deferred_columns:
+            # the policy decides for the whole object, wherever the identifier is
+            for d in detections:
+                if policy.action(d.type, d.custom) == "quarantine":
+                    raise Quarantine("policy_quarantine", f"the policy quarantines objects with {d.type}")
+        if deferred_columns and wanted == "cells":
+            named = any(o.column_name for d in detections for o in d.occurrences)
+            columns = _Columns(plan, named, session)
+
+        def declared(o: Any) -> str | None:
+            """The declared column an occurrence is in (None: mask it here)."""
+            if not deferred_columns:
+                return None
+            name = columns.name(o.row, o.column, o.column_name) if columns is not None else (
+                _top_level_field(o.json_path) if o.json_path is not None else None)
+            return name if name in deferred_columns else None
+
+        def defer(type_name: str, column: str) -> None:
+            plan.deferred_columns.setdefault(type_name, set()).add(column)
+
         for d in detections:
             action = policy.action(d.type, d.custom)
             if action == "quarantine":
                 raise Quarantine("policy_quarantine", f"the policy quarantines objects with {d.type}")
             if action == "keep":
                 continue
-            if (d.type, action) not in plan.types:
-                plan.types.append((d.type, action))
-            plan.masked_values[d.type] = plan.masked_values.get(d.type, 0) + d.listed
+            masked_here = 0
             for o in d.occurrences:
                 if wanted == "cells":
-                    plan.cells.setdefault((o.row, o.column), set()).add(d.type)
                     if o.column_name:
                         known = plan.column_names.setdefault(o.column, o.column_name)
                         if known != o.column_name:
                             raise Quarantine("column_mismatch", "two occurrences name the same column differently")
+                    where = (o.row, o.column)
                 else:
                     if o.json_path is None:
                         raise Quarantine("json_path_unlocated")
@@ -383,7 +468,15 @@ def plan_object(info: Any, key: str, fmt: str | None, result: DiscoveryResult | 
                         raise Quarantine("json_path_not_in_data", "an occurrence's jsonPath cannot be parsed") from None
                     if fmt == "json" and o.record_index != 0:
                         raise Quarantine("occurrence_out_of_range", "JSON occurrences must have recordIndex 0")
-                    plan.cells.setdefault((o.record_index, o.json_path), set()).add(d.type)
+                    where = (o.record_index, o.json_path)
+                column = declared(o)
+                if column is not None:  # left for main_etl's tokenization
+                    plan.deferred_cells[d.type] = plan.deferred_cells.get(d.type, 0) + 1
+                    defer(d.type, column)
+                    continue
+                plan.cells.setdefault(where, set()).add(d.type)
+                masked_here += 1
+            widened = False
             if d.is_capped:
                 if policy.on_occurrence_cap == "quarantine":
                     raise Quarantine("occurrence_cap", f"{d.type}: {d.count} occurrences, {d.listed} listed")
@@ -392,11 +485,25 @@ def plan_object(info: Any, key: str, fmt: str | None, result: DiscoveryResult | 
                 if not targets:
                     raise Quarantine("occurrence_cap_unlocated", f"{d.type}: {d.count} occurrences, none listed")
                 for t in targets:
+                    where = ("column" if wanted == "cells" else "json_path")
+                    shown = plan.column_names.get(t, t) if wanted == "cells" else t
+                    record = {"object": key, "type": d.type, "count": d.count, "listed": d.listed, where: shown,
+                              "reason": "occurrence_cap"}
+                    column = None
+                    if deferred_columns:
+                        column = (columns.name(None, t, plan.column_names.get(t)) if columns is not None
+                                  else _top_level_field(t))
+                    if column in deferred_columns:
+                        defer(d.type, column)
+                        plan.deferred_whole.append({**record, "reason": "occurrence_cap_in_tokenized_column"})
+                        continue
                     plan.whole.setdefault(t, set()).add(d.type)
-                    plan.whole_columns.append({"object": key, "type": d.type, "count": d.count, "listed": d.listed,
-                                               ("column" if wanted == "cells" else "json_path"):
-                                                   plan.column_names.get(t, t) if wanted == "cells" else t,
-                                               "reason": "occurrence_cap"})
+                    plan.whole_columns.append(record)
+                    widened = True
+            if masked_here or widened:
+                if (d.type, action) not in plan.types:
+                    plan.types.append((d.type, action))
+                plan.masked_values[d.type] = plan.masked_values.get(d.type, 0) + masked_here
         plan.action = "mask" if plan.types else "pass"
     except Quarantine as q:
         plan.action, plan.reason, plan.detail = "quarantine", q.code, q.detail
@@ -819,6 +926,7 @@ class MaskingOutcome:
     plans: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
     tokenization: str = "unavailable: tokenize falls back to redaction"
+    deferred_columns: tuple = ()  # the --pii_columns main_etl tokenizes (names only)
 
     def summary(self) -> dict:
         masked = [p for p in self.plans if p.action == "mask"]
@@ -830,6 +938,14 @@ class MaskingOutcome:
         for p in masked:
             for t, n in p.masked_values.items():
                 by_type[t] = by_type.get(t, 0) + n
+        deferring = [p for p in masked + passed if p.deferred_cells or p.deferred_whole]
+        deferred_by_type: dict[str, int] = {}
+        deferred_columns: dict[str, set] = {}
+        for p in deferring:
+            for t, n in p.deferred_cells.items():
+                deferred_by_type[t] = deferred_by_type.get(t, 0) + n
+            for t, cols in p.deferred_columns.items():
+                deferred_columns.setdefault(t, set()).update(cols)
         return {
             "rows_in": rows_out + rows_q, "rows_out": rows_out, "rows_quarantined": rows_q,
             "objects": len(self.plans), "objects_masked": len(masked), "objects_passed_through": len(passed),
@@ -838,6 +954,11 @@ class MaskingOutcome:
                             for p in quarantined],
             "masked_occurrences_by_type": dict(sorted(by_type.items())),
             "whole_columns_masked": [w for p in masked for w in p.whole_columns],
+            "pii_columns_deferred": list(self.deferred_columns),
+            "cells_deferred_to_tokenization": sum(deferred_by_type.values()),
+            "cells_deferred_to_tokenization_by_type": dict(sorted(deferred_by_type.items())),
+            "columns_deferred_to_tokenization": {t: sorted(c) for t, c in sorted(deferred_columns.items())},
+            "deferred_to_tokenization": [p.deferred_report() for p in deferring],
             "records_unknown": [p.key for p in quarantined if p.records is None],
             "tokenization": self.tokenization,
             "notifications": self.notifications,
@@ -921,16 +1042,32 @@ def notify(topic_arn: str | None, subject: str, message: Mapping[str, Any], sess
     return record
 
 
+def _deferred_columns(pii_columns: Any) -> frozenset[str]:
+    """The column names of main_etl's ``--pii_columns`` (validated; empty when not given)."""
+    if pii_columns is None:
+        return frozenset()
+    from .tokenization import parse_pii_columns
+
+    return frozenset(parse_pii_columns(pii_columns).column_names)
+
+
 def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target: sio.Location,
                  quarantine: sio.Location, *, policy: MaskingPolicy | None = None, keyset: Any = None,
                  run_id: str = "local", session: Any = None, alert_topic_arn: str | None = None,
                  etag_check: str = "strict", input_format: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> MaskingOutcome:
-    """Mask every object under ``source`` using the discovery results under ``results``."""
+                 progress: Callable[[str], None] | None = None,
+                 pii_columns: Any = None) -> MaskingOutcome:
+    """Mask every object under ``source`` using the discovery results under ``results``.
+
+    ``pii_columns``: main_etl's ``--pii_columns`` (JSON text, ``@file``, a mapping or a parsed
+    ``PiiConfig``). Detections in those columns are left for main_etl to tokenize (see
+    :func:`plan_object`); invalid configuration raises ``ConfigError`` before anything is written.
+    """
     policy = policy or MaskingPolicy()
     if etag_check not in ("strict", "size", "none"):
         raise ConfigError("--etag-check", f"must be strict, size or none, got {etag_check!r}")
-    outcome = MaskingOutcome()
+    deferred = _deferred_columns(pii_columns)
+    outcome = MaskingOutcome(deferred_columns=tuple(sorted(deferred)))
     tokenizer = _tokenizer(keyset, spark)
     if keyset is not None:
         outcome.tokenization = f"keyed HMAC-SHA256 (key version {keyset.active_version})"
@@ -950,7 +1087,8 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         bucket = source.bucket if source.is_s3 else None
         candidates = index.candidates(key, bucket)
         result = _pick_result(candidates, info, etag_check, session)
-        plan = plan_object(info, key, fmt, result, policy, etag_check=etag_check, session=session)
+        plan = plan_object(info, key, fmt, result, policy, etag_check=etag_check, session=session,
+                           deferred_columns=deferred)
         dst = target.child(key)
         if plan.action == "mask":
             tmp = tmp_root.child(str(n))
@@ -1021,6 +1159,9 @@ def run_macie_masking(rt: Any) -> dict:
         target = rt.location("target_bucket")
         quarantine = rt.location("quarantine_bucket")
         policy = parse_masking_policy(rt.args.get("masking_policy"))
+        # main_etl's tokenization config: its columns are left for main_etl (fails closed here)
+        pii_columns = rt.args.get("pii_columns")
+        deferred = _deferred_columns(pii_columns)
         keyset = None
         if rt.args.get("key_secret_id") or rt.args.get("key_file"):
             from .keys import load_job_keyset
@@ -1029,11 +1170,14 @@ def run_macie_masking(rt: Any) -> dict:
     with rt.stage("mask") as st:
         outcome = mask_objects(rt.spark, source, results, target, quarantine, policy=policy, keyset=keyset,
                                run_id=rt.run_id, session=rt.aws_session, alert_topic_arn=rt.args.get("alert_topic_arn"),
-                               progress=rt.logger.info)
+                               progress=rt.logger.info, pii_columns=pii_columns)
         summary = outcome.summary()
         st.rows_in, st.rows_out, st.rows_quarantined = summary["rows_in"], summary["rows_out"], summary["rows_quarantined"]
     rt.logger.info("macie_masking: %d masked, %d passed through, %d quarantined", summary["objects_masked"],
                    summary["objects_passed_through"], summary["objects_quarantined"])
+    if deferred:
+        rt.logger.info("macie_masking: %d cell(s) in main_etl's tokenized columns left for tokenization",
+                       summary["cells_deferred_to_tokenization"])
     summary.update({"job": "macie_masking", "source": source.uri, "target": target.uri,
                     "quarantine_location": quarantine.uri})
     return summary

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(for local copies of S3 objects whose eTag is not an MD5), none")
     p.add_argument("--format", default=None, choices=("csv", "tsv", "jsonl", "json", "parquet", "avro"),
                    help="input format (default: from each file's extension)")
+    p.add_argument("--pii-columns", default=None, metavar="JSON",
+                   help="main_etl's --pii_columns (JSON or @file): detections in these columns are left unmasked "
+                        "for main_etl to tokenize (one consistent token per value) and counted as deferred")
     p.add_argument("--summary", default=None, help="write the JSON summary here")
     p.set_defaults(func=handle)
 
@@ -37,6 +40,15 @@ def handle(args: argparse.Namespace) -> int:
     if policy_text and policy_text.startswith("@"):
         policy_text = sio.read_text(sio.parse_location(policy_text[1:], "--policy"))
     policy = parse_masking_policy(policy_text)
+    pii_columns = None
+    if args.pii_columns is not None:
+        from ..errors import ConfigError
+        from ..tokenization import parse_pii_columns
+
+        try:
+            pii_columns = parse_pii_columns(args.pii_columns)  # before Spark starts or anything is written
+        except ConfigError as exc:
+            raise ConfigError("--pii-columns", exc.problem) from None
     keyset = None
     if args.key_file:
         from ..keys import load_keyset
@@ -48,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
     spark = build_spark_session("secure-transform-mask")
     outcome = mask_objects(spark, locs["input"], locs["results"], locs["output"], locs["quarantine"], policy=policy,
                            keyset=keyset, etag_check=args.etag_check, input_format=args.format,
-                           progress=lambda m: print(m, file=sys.stderr))
+                           progress=lambda m: print(m, file=sys.stderr), pii_columns=pii_columns)
     summary = outcome.summary()
     print(f"{summary['objects']} object(s): {summary['objects_masked']} masked, {summary['objects_passed_through']} "
           f"passed through, {summary['objects_quarantined']} quarantined; {summary['rows_out']:,} records out, "
@@ -58,6 +70,12 @@ def handle(args: argparse.Namespace) -> int:
     for w in summary["whole_columns_masked"]:
         where = w.get("column") or w.get("json_path")
         print(f"  whole column masked ({w['type']}: {w['count']} found, {w['listed']} listed): {where}")
+    if summary["pii_columns_deferred"]:
+        by_type = ", ".join(f"{t}: {n:,}" for t, n in summary["cells_deferred_to_tokenization_by_type"].items())
+        print(f"left for main_etl's tokenization: {summary['cells_deferred_to_tokenization']:,} listed cell(s)"
+              + (f" ({by_type})" if by_type else ""))
+        for t, cols in summary["columns_deferred_to_tokenization"].items():
+            print(f"  {t}: {', '.join(cols)}")
     print(f"tokenization: {summary['tokenization']}")
     if args.summary:
         sio.write_text(sio.parse_location(args.summary, "--summary"), json.dumps(summary, indent=2, default=str) + "\n")
