@@ -657,3 +657,21 @@ def test_cli_refuses_existing_output_and_missing_input(tmp_path, model):
     with pytest.raises(ConfigError, match="--input.*does not exist"):
         _cli(["anomaly", "score", "--input", str(tmp_path / "x.csv"), "--model", str(tmp_path / "m"),
               "--output", str(tmp_path / "new")])
+
+
+@pytest.mark.parametrize("params", [{}, {"max_features": 0.5}, {"max_samples": 2}, {"max_samples": 1}],
+                         ids=["default", "feature-subsets", "two-samples", "one-sample"])
+def test_path_length_scorer_equals_sklearn_bit_for_bit(params):
+    from sklearn.ensemble import IsolationForest
+
+    from secure_transform.anomaly import PathLengthScorer
+
+    rng = np.random.default_rng(7)
+    train = rng.normal(size=(2_000, 4))
+    train[:, 3] = np.round(train[:, 3])  # ties on the split values
+    x = np.vstack([rng.normal(size=(3_000, 4)) * 3, train[:50]])
+    est = IsolationForest(n_estimators=25, random_state=3, **params).fit(train[:1] if params.get("max_samples") == 1
+                                                                         else train)
+    scores = PathLengthScorer.of(est).score(x)
+    np.testing.assert_array_equal(scores, -est.score_samples(x))
+    assert ((scores > 0) & (scores <= 1)).all()
