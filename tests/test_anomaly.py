@@ -291,6 +291,11 @@ def test_vectorised_tree_walk_reaches_sklearn_leaves(data_pdf, max_features):
     for i, (tree, feats) in enumerate(zip(estimator.estimators_, estimator.estimators_features_)):
         np.testing.assert_array_equal(leaves[:, i], tree.apply(x[:300, feats].astype(np.float32)))
     assert (credit >= 0).all() and (np.abs(signed) <= credit + 1e-12).all()
+    # the leaf tables give the same credit as the walk, up to the order of additions
+    fast_credit, fast_signed = ForestArrays.of(estimator).path_credit(x[:300])
+    np.testing.assert_allclose(fast_credit, credit, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast_signed, signed, rtol=1e-12, atol=1e-12)
+    assert credit.sum() > 100  # the trees do split the rows
 
 
 def test_sample_is_bounded_by_sample_size(data_df):

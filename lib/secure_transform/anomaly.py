@@ -456,6 +456,34 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _path_credit_tables(feature: Any, left: Any, right: Any, size: Any, p: int) -> tuple[Any, Any]:
+    """Per tree and node, the isolation credit (and its signed form) a row collects on the way
+    from the root to that node: at each split, the feature split on gains ``1 - n_child /
+    n_parent``, signed + for the right (above the split) and - for the left child. Computed level
+    by level for all trees at once (children always have larger indexes than their parent)."""
+    import numpy as np
+
+    n_trees, width = feature.shape
+    credit, signed = np.zeros((n_trees * width, p)), np.zeros((n_trees * width, p))
+    flat_feature, flat_size = feature.ravel(), size.ravel()
+    offsets = np.arange(n_trees) * width
+    frontier = offsets.copy()  # the roots
+    while frontier.size:
+        parents = frontier[flat_feature[frontier] >= 0]
+        nxt = []
+        for children, sign in ((left, -1.0), (right, 1.0)):
+            kids = children.ravel()[parents] + (parents // width) * width
+            gain = 1.0 - flat_size[kids] / flat_size[parents]
+            feat = flat_feature[parents]
+            credit[kids] = credit[parents]
+            signed[kids] = signed[parents]
+            credit[kids, feat] += gain
+            signed[kids, feat] += sign * gain
+            nxt.append(kids)
+        frontier = np.concatenate(nxt) if parents.size else parents
+    return credit.reshape(n_trees, width, p), signed.reshape(n_trees, width, p)
+
+
 @dataclass(frozen=True, eq=False)
 class ForestArrays:
     """The forest's trees as padded (trees x nodes) arrays, for vectorised path traversal.
@@ -467,6 +495,10 @@ class ForestArrays:
     right: Any
     size: Any
     depth: int
+    trees: tuple = ()  # the fitted trees and their feature subsets, for compiled Tree.apply
+    tree_features: tuple = ()
+    node_credit: Any = None  # (trees x nodes x features): credit accumulated from the root
+    node_signed: Any = None
 
     @classmethod
     def of(cls, estimator: Any) -> "ForestArrays":
@@ -482,7 +514,29 @@ class ForestArrays:
             feature[i, :k] = np.where(internal, np.asarray(feats)[np.maximum(t.feature[:k], 0)], -1)
             threshold[i, :k], left[i, :k], right[i, :k] = t.threshold[:k], t.children_left[:k], t.children_right[:k]
             size[i, :k] = t.n_node_samples[:k]
-        return cls(feature, threshold, left, right, size, max(t.max_depth for t in trees))
+        credit, signed = _path_credit_tables(feature, left, right, size, estimator.n_features_in_)
+        return cls(feature, threshold, left, right, size, max(t.max_depth for t in trees), tuple(trees),
+                   tuple(np.asarray(f) for f in estimator.estimators_features_), credit, signed)
+
+    def path_credit(self, x: Any) -> tuple[Any, Any]:
+        """``(credit, signed)`` of :meth:`isolation_credit`, from each row's leaf per tree.
+
+        A row's credit depends only on its path, i.e. on its leaf, so every node's credit from
+        the root is tabulated once (``node_credit``); a row then costs one compiled
+        ``Tree.apply`` per tree and a gather. Equal to :meth:`isolation_credit` up to the order
+        of floating-point additions.
+        """
+        import numpy as np
+
+        x32 = np.ascontiguousarray(x, dtype=np.float32)
+        n_trees, width, p = self.node_credit.shape
+        credit, signed = np.zeros((len(x32), p)), np.zeros((len(x32), p))
+        flat_credit, flat_signed = self.node_credit.reshape(-1, p), self.node_signed.reshape(-1, p)
+        for i, (tree, feats) in enumerate(zip(self.trees, self.tree_features)):
+            leaves = tree.apply(np.ascontiguousarray(x32[:, feats])) + i * width
+            credit += flat_credit[leaves]
+            signed += flat_signed[leaves]
+        return credit, signed
 
     def isolation_credit(self, x: Any) -> tuple[Any, Any, Any]:
         """Walk every row down every tree at once (one numpy step per depth level).
@@ -631,7 +685,7 @@ def explain_rows(forest: ForestArrays | Any, x: Any, missing: Any, names: Sequen
     labels = np.array([[f"{name} high", f"{name} low", f"{name} missing"] for name in names], dtype=object)
     for start in range(0, n, 4096):  # bounded memory when many rows are flagged
         chunk = slice(start, min(n, start + 4096))
-        credit, signed, _ = forest.isolation_credit(x[chunk])
+        credit, signed = forest.path_credit(x[chunk])
         total = credit.sum(axis=1, keepdims=True)
         share = np.divide(credit, total, out=np.zeros_like(credit), where=total > 0)
         order = np.argsort(-credit, axis=1, kind="stable")[:, :max_reasons]
