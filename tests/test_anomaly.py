@@ -664,19 +664,33 @@ def test_cli_refuses_existing_output_and_missing_input(tmp_path, model):
               "--output", str(tmp_path / "new")])
 
 
-@pytest.mark.parametrize("params", [{}, {"max_features": 0.5}, {"max_samples": 2}, {"max_samples": 1}],
-                         ids=["default", "feature-subsets", "two-samples", "one-sample"])
+@pytest.mark.parametrize("params", [{}, {"max_features": 0.5}, {"max_samples": 2}, {"max_samples": 1},
+                                    {"discrete": True}, {"discrete": True, "max_features": 0.5}],
+                         ids=["default", "feature-subsets", "two-samples", "one-sample", "discrete",
+                              "discrete-feature-subsets"])
 def test_path_length_scorer_equals_sklearn_bit_for_bit(params):
     from sklearn.ensemble import IsolationForest
 
     from secure_transform.anomaly import PathLengthScorer
 
+    params = dict(params)
+    discrete = params.pop("discrete", False)
     rng = np.random.default_rng(7)
     train = rng.normal(size=(2_000, 4))
     train[:, 3] = np.round(train[:, 3])  # ties on the split values
     x = np.vstack([rng.normal(size=(3_000, 4)) * 3, train[:50]])
+    if discrete:  # bins, levels and counts: many rows share every interval (the deduplicated path)
+        train, x = np.round(train * 2) / 2, np.round(x)
+        x[:40] = 0.5  # exactly on the split value planted below (goes left: value <= split)
+        x[40:80] = np.nextafter(np.float32(0.5), np.float32(1))  # the next float32 (goes right)
     est = IsolationForest(n_estimators=25, random_state=3, **params).fit(train[:1] if params.get("max_samples") == 1
                                                                          else train)
+    if discrete:
+        for tree in (e.tree_ for e in est.estimators_):
+            tree.threshold[0] = 0.5  # a split value a float32 input can equal exactly
+        assert PathLengthScorer.of(est).radix, "discrete inputs are deduplicated"
     scores = PathLengthScorer.of(est).score(x)
     np.testing.assert_array_equal(scores, -est.score_samples(x))
+    if discrete:
+        assert len(np.unique(scores)) < 0.7 * len(x)  # so the shortcut was taken
     assert ((scores > 0) & (scores <= 1)).all()
