@@ -414,7 +414,7 @@ def _amount_distribution(run: _Run, data: _Data | None) -> str:
     idx = F.least(F.greatest(F.floor((F.log10(F.col("amount").cast("double")) - F.lit(lo)) / F.lit(width)), F.lit(0)),
                   F.lit(_AMOUNT_BINS - 1)).cast("int")
     counts = {int(r["b"]): int(r["n"]) for r in data.df.where(F.col("amount").cast("double") > 0)
-              .groupBy(idx.alias("b")).agg(F.count(F.lit(1)).alias("n")).collect()}  # <= 60 rows
+              .groupBy(idx.alias("b")).agg(F.count(F.lit(1)).alias("n")).collect()}  # bounded: <= _AMOUNT_BINS rows of counts
     lefts = [10 ** (lo + i * width) for i in range(_AMOUNT_BINS)]
     widths = [10 ** (lo + (i + 1) * width) - lefts[i] for i in range(_AMOUNT_BINS)]
     fig = _figure(9, 4)
@@ -459,7 +459,7 @@ def _rows_per_bin(run: _Run, data: _Data | None) -> str:
     label = F.col("amount_bin_label") if data.has("amount_bin_label") else F.col("amount_bin").cast("string")
     flagged = F.sum(F.col("is_anomaly").cast("int")) if data.has("is_anomaly") else F.lit(0)
     rows = sorted(data.df.groupBy(F.col("amount_bin").alias("b"), label.alias("l"))
-                  .agg(F.count(F.lit(1)).alias("n"), flagged.alias("f")).collect(),  # one row per bin
+                  .agg(F.count(F.lit(1)).alias("n"), flagged.alias("f")).collect(),  # bounded: one row of counts per bin
                   key=lambda r: (r["b"] is None, r["b"] if r["b"] is not None else 0))
     names = [redact(str(r["l"] if r["l"] is not None else r["b"]))[:30] for r in rows]
     counts = [int(r["n"]) for r in rows]
