@@ -29,7 +29,8 @@ def test_every_stage_is_measured_with_rows_per_second_and_its_floor(report):
         assert len(st["runs_s"]) == 1 and st["median_s"] > 0 and st["rows_per_s"] > 0, name
     assert stages["masking"]["rows"] == stages["floor_csv"]["rows"] == 2_000
     assert stages["main_etl"]["rows"] == 10_000 and stages["sklearn_single_process"]["rows"] > 9_000
-    for name, floor in (("tokenize_det_hash_3", "floor_parquet"), ("main_etl", "floor_parquet"),
+    for name, floor in (("tokenize_det_hash_3", "floor_parquet"), ("tokenize_det_hash_3_noop", "read_noop"),
+                        ("main_etl", "floor_parquet"),
                         ("anomaly_scoring", "floor_features"), ("leak_check", "floor_transformed"),
                         ("masking", "floor_csv")):
         assert stages[name]["floor"] == floor

@@ -6,6 +6,8 @@ transform, write to a fresh directory), so a ratio compares like with like:
 
 * ``floor_parquet``: plain Parquet read + write of the generated data, no transform;
 * one stage per transform alone, on the same data, against ``floor_parquet``;
+* ``tokenize_det_hash_3_noop`` against ``read_noop``: the deterministic + hash stage with Spark's
+  ``noop`` sink, so hashing's own cost shows apart from writing the wider token columns;
 * ``anomaly_scoring`` against ``floor_features`` (read + write of the feature table it scores),
   and the scikit-learn single-process rate it must keep up with (issue #6's formula);
 * ``main_etl``: the whole job through the same entry point Glue runs;
@@ -82,10 +84,10 @@ class BenchmarkConfig:
             raise ConfigError("--stages", f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGE_ORDER)}")
 
 
-STAGE_ORDER = ("floor_parquet", "tokenize_det_hash_3", "tokenize_fpe_1", "binning_fit", "binning_apply",
-               "merchant_encoding", "binning_apply_merchant", "feature_windows", "anomaly_fit", "floor_features",
-               "anomaly_scoring", "sklearn_single_process", "main_etl", "floor_transformed", "leak_check",
-               "floor_csv", "masking")
+STAGE_ORDER = ("floor_parquet", "tokenize_det_hash_3", "read_noop", "tokenize_det_hash_3_noop", "tokenize_fpe_1",
+               "binning_fit", "binning_apply", "merchant_encoding", "binning_apply_merchant", "feature_windows",
+               "anomaly_fit", "floor_features", "anomaly_scoring", "sklearn_single_process", "main_etl",
+               "floor_transformed", "leak_check", "floor_csv", "masking")
 FLOORS = {"floor_features": ("anomaly_scoring",), "floor_transformed": ("leak_check",), "floor_csv": ("masking",)}
 
 
@@ -343,6 +345,9 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
     def write_to(name: str, df: Any, fmt: str = "parquet") -> None:
         _write(df, ctx.out(name), fmt)
 
+    def noop(df: Any) -> None:  # runs the whole plan and discards the rows: compute without the write
+        df.write.format("noop").mode("overwrite").save()
+
     def scoring(_: int) -> None:
         from . import io as sio
 
@@ -397,6 +402,10 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
         "floor_parquet": (lambda _: write_to("floor_parquet", _read(ctx)), n, None),
         "tokenize_det_hash_3": (lambda _: write_to("tok", tokenize_columns(_read(ctx), det_hash, ctx.keyset)), n,
                                 "floor_parquet"),
+        # the same stage split in two: what hashing costs on its own, without the Parquet write
+        "read_noop": (lambda _: noop(_read(ctx)), n, None),
+        "tokenize_det_hash_3_noop": (lambda _: noop(tokenize_columns(_read(ctx), det_hash, ctx.keyset)), n,
+                                     "read_noop"),
         "tokenize_fpe_1": (lambda _: write_to("fpe", tokenize_columns(_read(ctx), fpe, ctx.keyset)), n, "floor_parquet"),
         "binning_fit": (lambda _: fit_bins(_read(ctx), binning), n, "floor_parquet"),
         "binning_apply": (lambda _: write_to("bin", with_amount_bin(_read(ctx), ctx.edges)), n, "floor_parquet"),
