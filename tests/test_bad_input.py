@@ -338,3 +338,93 @@ def test_unreadable_or_headerless_files_fail_closed_naming_the_file_not_the_valu
     for value in PLANTED_FIRST_LINE.split(","):
         assert value not in message
     _nothing_written(tmp_path)
+
+
+# --- compressed inputs: read whole, or refused naming the file -----------------------------------
+
+
+def _big_csv(rows: int, seed: int) -> bytes:
+    """A CSV whose gzip is well over the 64 KiB the header check reads (random memos do not compress)."""
+    rng = __import__("random").Random(seed)
+    lines = [_line(_row(f"Z{seed}-{i:06d}", memo=f"{rng.getrandbits(128):032x}")) for i in range(rows)]
+    return (",".join(HEADER) + "\n").encode() + b"".join(lines)
+
+
+def test_bzip2_and_multi_member_gzip_inputs_are_read_whole(spark, tmp_path):
+    import bz2
+
+    src = tmp_path / "masked"
+    src.mkdir()
+    one, two = _big_csv(3_000, 1), _big_csv(2_000, 2)
+    (src / "one.csv.bz2").write_bytes(bz2.compress(one))
+    # two gzip members back to back (what `cat a.gz b.gz` gives): one valid gzip file of 2,000 rows
+    cut = two.index(b"\n", len(two) // 2) + 1
+    (src / "two.csv.gz").write_bytes(gzip.compress(two[:cut]) + gzip.compress(two[cut:]))
+    create_dev_keyset(str(tmp_path / "keys.json"))
+    summary = execute(local_runtime("main_etl", _args(tmp_path), spark, run_id="z1"), run_main_etl)
+    assert (summary["rows_in"], summary["rows_out"], summary["rows_quarantined"]) == (5_000, 5_000, 0)
+    out = spark.read.parquet(summary["output"])
+    assert out.filter(F.col("transaction_id").startswith("Z1-")).count() == 3_000
+    assert out.filter(F.col("transaction_id").startswith("Z2-")).count() == 2_000
+
+
+@pytest.mark.parametrize("name, damage, problem", [
+    ("late.csv.gz", lambda body: gzip.compress(body)[:-20_000], "cannot be read as gzip (the stream is truncated)"),
+    ("late.csv.bz2", lambda body: __import__("bz2").compress(body, compresslevel=1)[:-20_000],
+     "cannot be read as bzip2 (the stream is truncated)"),
+    ("late.csv.gz", lambda body: (lambda z: z[:-40_000] + bytes(1_000) + z[-39_000:])(gzip.compress(body)),
+     "cannot be read as gzip (corrupt data within the first"),
+], ids=["gzip_truncated_after_64k", "bzip2_truncated", "gzip_corrupt_after_64k"])
+def test_a_stream_damaged_past_the_header_fails_closed_naming_the_file(spark, tmp_path, monkeypatch, name, damage,
+                                                                      problem):
+    """The header check reads only the head; the damage is found when Spark reads the file, where
+    Hadoop says only 'Unexpected end of input stream'. The job names the file and the problem."""
+    from secure_transform import compression
+
+    # bzip2 heads are read up to 4 MiB; 64 KiB here (100 kB blocks) so the damage lies past the head
+    monkeypatch.setattr(compression, "BZIP2_HEAD_BYTES", 65_536)
+    src = tmp_path / "masked"
+    src.mkdir()
+    (src / "good.csv.gz").write_bytes(gzip.compress(_big_csv(500, 3)))
+    body = _big_csv(6_000, 4)
+    damaged = damage(body)
+    assert len(damaged) > 65_536 + 20_000
+    (src / name).write_bytes(damaged)
+    create_dev_keyset(str(tmp_path / "keys.json"))
+    rt = local_runtime("main_etl", _args(tmp_path), spark, run_id="z2")
+    with pytest.raises(SchemaError) as info:
+        execute(rt, run_main_etl)
+    message = str(info.value)
+    assert message.startswith(str(src / name) + ": " + problem), message
+    assert "good.csv.gz" not in message and "Z4-" not in message
+    _nothing_written(tmp_path)
+
+
+def test_a_truncated_json_lines_gzip_fails_closed_naming_the_file(spark, tmp_path):
+    src = tmp_path / "masked"
+    src.mkdir()
+    rng = __import__("random").Random(5)
+    lines = b"".join(json.dumps(_row(f"J{i:05d}", memo=f"{rng.getrandbits(128):032x}")).encode() + b"\n"
+                     for i in range(5_000))
+    (src / "day.jsonl.gz").write_bytes(gzip.compress(lines)[:-10_000])
+    create_dev_keyset(str(tmp_path / "keys.json"))
+    rt = local_runtime("main_etl", _args(tmp_path, input_format="jsonl"), spark, run_id="z3")
+    with pytest.raises(SchemaError, match="^" + re.escape(str(src / "day.jsonl.gz")) +
+                       re.escape(": cannot be read as gzip (the stream is truncated)")):
+        execute(rt, run_main_etl)
+    _nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".zst", ".snappy", ".zip"])
+def test_text_inputs_with_a_codec_we_cannot_check_are_refused_before_reading(spark, tmp_path, suffix):
+    src = tmp_path / "masked"
+    src.mkdir()
+    (src / "a.csv").write_bytes(_big_csv(10, 6))
+    (src / f"b.csv{suffix}").write_bytes(b"\x28\xb5\x2f\xfd not really compressed " + PLANTED_FIRST_LINE.encode())
+    rt = local_runtime("main_etl", _args(tmp_path, input_format="csv", pii_columns='{"customer_id": "hash"}',
+                                         key_file=None), spark)
+    with pytest.raises(SchemaError) as info:
+        execute(rt, run_main_etl)
+    assert str(info.value) == (f"{src / ('b.csv' + suffix)}: is compressed as {suffix}, which text inputs cannot be; "
+                               "use gzip (.gz), bzip2 (.bz2) or no compression")
+    _nothing_written(tmp_path)

@@ -15,6 +15,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
+from . import compression
 from . import io as sio
 from . import publish
 from . import lineage
@@ -67,26 +68,11 @@ def record_processed(cfg: PipelineConfig, files: list[sio.ObjectInfo], run_id: s
 
 
 def _csv_header(info: sio.ObjectInfo, sep: str, session: Any = None) -> list[str]:
-    """The header line of a CSV object: a bounded read of its first 64 KiB (no data rows parsed)."""
+    """The header line of a CSV object: a bounded read of its first 64 KiB of text, decompressed
+    for ``.gz``/``.bz2`` (no data rows parsed)."""
     import csv
-    import zlib
 
-    if info.location.is_s3:
-        body = sio._s3_client(session).get_object(Bucket=info.location.bucket, Key=info.location.key,
-                                                  Range="bytes=0-65535")["Body"].read()
-    else:
-        with open(info.location.key, "rb") as fh:
-            body = fh.read(65536)
-    if info.location.key.endswith(".gz") and body:
-        # zlib, not GzipFile: only the first 64 KiB were fetched, which GzipFile calls truncated
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            text = inflater.decompress(body, 65536)
-        except zlib.error:
-            raise SchemaError(info.location.uri, None, "cannot be read as gzip (not a gzip file)") from None
-        if not inflater.eof and len(text) < 65536 and len(body) >= info.size:
-            raise SchemaError(info.location.uri, None, "cannot be read as gzip (the stream is truncated)")
-        body = text
+    body = compression.read_head(info, session)
     first = body.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
     return next(csv.reader(first, delimiter=sep), []) if first else []
 
@@ -148,6 +134,12 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
         return None, files, fmt
     if paths is not None or len(non_empty) < len(files):
         paths = [f.location.spark_path() for f in non_empty]  # empty files hold no rows (and break Parquet)
+    if fmt != "parquet":
+        for info in non_empty:
+            suffix = compression.unsupported_suffix(info.location.key)
+            if suffix:
+                raise SchemaError(info.location.uri, None, f"is compressed as {suffix}, which text inputs cannot be; "
+                                  "use gzip (.gz), bzip2 (.bz2) or no compression")
     if fmt in ("csv", "tsv"):
         sep = "\t" if fmt == "tsv" else ","
         columns = check_csv_headers(non_empty, sep, rt.aws_session)
@@ -159,7 +151,8 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
     elif fmt in ("jsonl", "json"):
         options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
                    "primitivesAsString": "true", "multiLine": "true" if fmt == "json" else "false"}
-        df = rt.read(cfg.source, "json", ctx="main_etl_source", options=options, paths=paths)
+        with compression.name_unreadable_inputs(non_empty, rt.aws_session):  # schema inference reads the data
+            df = rt.read(cfg.source, "json", ctx="main_etl_source", options=options, paths=paths)
         check_required_columns(df.columns, cfg.source.uri)
     else:
         df = rt.read(cfg.source, "parquet", ctx="main_etl_source", options={"recursiveFileLookup": "true"},
@@ -221,8 +214,9 @@ def run_main_etl(rt: Any) -> dict:
         # Fail closed on the anomaly features from the schema alone, before any data is read.
         validate_features(valid.schema, cfg.anomaly, provided=PIPELINE_FEATURES)
         checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
-        reasons = {r[REJECT_REASON]: int(r["n"]) for r in
-                   checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one row per reason
+        with compression.name_unreadable_inputs(files, rt.aws_session):  # the first action reads every input
+            reasons = {r[REJECT_REASON]: int(r["n"]) for r in
+                       checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one per reason
         rows_in = sum(reasons.values())
         rows_rejected = sum(v for k, v in reasons.items() if k is not None)
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
