@@ -415,7 +415,7 @@ def test_a_truncated_json_lines_gzip_fails_closed_naming_the_file(spark, tmp_pat
     _nothing_written(tmp_path)
 
 
-@pytest.mark.parametrize("suffix", [".zst", ".snappy", ".zip"])
+@pytest.mark.parametrize("suffix", [".zst", ".snappy", ".zip", ".GZ"])  # Hadoop would read a .GZ as plain text
 def test_text_inputs_with_a_codec_we_cannot_check_are_refused_before_reading(spark, tmp_path, suffix):
     src = tmp_path / "masked"
     src.mkdir()

@@ -31,15 +31,18 @@ def _corrupt(data: bytes, at: int) -> bytes:
 
 
 def test_codecs_by_suffix():
+    # case-sensitive, as Hadoop's codec lookup: Spark reads a.CSV.GZ as plain text, so it is refused
     assert [compression.codec_of(k) for k in ("a.csv.gz", "a.CSV.GZ", "a.csv.bz2", "a.csv", "a.snappy.parquet")] == [
-        "gzip", "gzip", "bzip2", None, None]
-    assert [compression.unsupported_suffix(k) for k in ("a.csv.zst", "a.json.SNAPPY", "a.snappy.parquet", "a.csv.gz",
-                                                        "a.zip", "a.csv")] == [".zst", ".snappy", None, None,
-                                                                               ".zip", None]
+        "gzip", None, "bzip2", None, None]
+    keys = ("a.csv.zst", "a.json.SNAPPY", "a.snappy.parquet", "a.csv.gz", "a.zip", "a.csv", "a.CSV.GZ", "a.csv.Bz2")
+    assert [compression.unsupported_suffix(k) for k in keys] == [".zst", ".SNAPPY", None, None, ".zip", None, ".GZ",
+                                                                 ".Bz2"]
 
 
 @pytest.mark.parametrize("name, data", [
     ("plain.csv", TEXT), ("one.csv.gz", GZ), ("one.csv.bz2", BZ),
+    # bzip2 is read block by block: bytes after the last stream (padding, a newline) are ignored
+    ("padded.csv.bz2", BZ + bytes(512)), ("newline.csv.bz2", BZ + b"\n"),
     ("members.csv.gz", gzip.compress(TEXT[:1_000]) + gzip.compress(TEXT[1_000:])),
     ("members.csv.bz2", bz2.compress(TEXT[:1_000]) + bz2.compress(TEXT[1_000:])),
 ])
@@ -62,6 +65,8 @@ def test_a_bzip2_head_decodes_a_whole_block_beyond_64k_compressed(tmp_path):
     # a second member cut short: the first member ended cleanly, the stream did not
     ("t2.csv.gz", gzip.compress(TEXT[:100]) + gzip.compress(TEXT[100:])[:-10],
      "cannot be read as gzip (the stream is truncated)"),
+    # gzip is strict, as Hadoop is: what follows a member must be another member (zeros fail the task)
+    ("z.csv.gz", GZ + bytes(512), "cannot be read as gzip (corrupt data within the first 1,591,308 compressed bytes)"),
 ])
 def test_damaged_streams_are_named_by_problem(tmp_path, name, data, problem):
     assert compression.stream_problem(_info(tmp_path, name, data)) == problem
@@ -117,11 +122,11 @@ def test_name_unreadable_inputs_raises_the_damaged_file_or_the_original_error(tm
     good, bad = _info(tmp_path, "a.csv.gz", GZ), _info(tmp_path, "b.csv.gz", GZ[:-5])
     with pytest.raises(SchemaError, match=r"b\.csv\.gz: cannot be read as gzip \(the stream is truncated\)$"):
         with compression.name_unreadable_inputs([good, bad]):
-            raise _FakeSparkError("Unexpected end of input stream")
+            raise _FakeSparkError("java.io.EOFException: Unexpected end of input stream")
     # all inputs sound: Spark's own error goes on
     with pytest.raises(_FakeSparkError):
         with compression.name_unreadable_inputs([good]):
-            raise _FakeSparkError("something else")
+            raise _FakeSparkError("java.io.EOFException: Unexpected end of input stream")
     # not a Spark error: never diagnosed (the damaged file is not looked at)
     with pytest.raises(KeyError):
         with compression.name_unreadable_inputs([bad]):
@@ -132,9 +137,38 @@ def test_several_damaged_files_name_the_first_and_count_the_rest(tmp_path):
     files = [_info(tmp_path, f"{n}.csv.gz", GZ[:-5]) for n in "abc"]
     with pytest.raises(SchemaError) as exc:
         with compression.name_unreadable_inputs(files):
-            raise _FakeSparkError("x")
+            raise _FakeSparkError("java.util.zip.ZipException: invalid block type")
     assert str(exc.value).endswith("a.csv.gz: cannot be read as gzip (the stream is truncated); "
                                    "2 more such file(s) named in the log")
+
+
+def test_other_spark_failures_and_failed_scans_keep_the_original_error(tmp_path, monkeypatch):
+    bad = _info(tmp_path, "b.csv.gz", GZ[:-5])
+    scanned = []
+    real = compression.find_unreadable
+    monkeypatch.setattr(compression, "find_unreadable", lambda *a, **k: scanned.append(1) or real(*a, **k))
+    # a failure that is not the codec's (a Python worker crash): no scan, Spark's error goes on
+    with pytest.raises(_FakeSparkError, match="PythonException"):
+        with compression.name_unreadable_inputs([bad]):
+            raise _FakeSparkError("org.apache.spark.api.python.PythonException: worker crashed")
+    assert scanned == []
+    # the scan cannot read the file (S3 timeout, deleted object): the original error, no file blamed
+    monkeypatch.setattr(compression, "_iter_chunks", lambda *a: (_ for _ in ()).throw(ConnectionResetError("x")))
+    with pytest.raises(_FakeSparkError, match="Unexpected end"):
+        with compression.name_unreadable_inputs([bad]):
+            raise _FakeSparkError("Unexpected end of input stream")
+    assert scanned == [1]
+    with pytest.raises(ConnectionResetError):  # and stream_problem never calls an I/O error corruption
+        compression.stream_problem(bad)
+
+
+def test_the_scan_gives_up_after_its_budget_and_keeps_the_original_error(tmp_path):
+    files = [_info(tmp_path, "a.csv.gz", GZ), _info(tmp_path, "b.csv.gz", GZ[:-5])]
+    with pytest.raises(TimeoutError):
+        compression.find_unreadable(files, budget_s=-1.0)
+    with pytest.raises(_FakeSparkError):
+        with compression.name_unreadable_inputs(files, budget_s=-1.0):
+            raise _FakeSparkError("Unexpected end of input stream")
 
 
 @mock_aws

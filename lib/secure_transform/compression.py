@@ -14,13 +14,15 @@ badly for a pipeline that must fail closed with a clear error:
 Other suffixes (``.snappy``, ``.zst``, ``.lz4``, ``.deflate``, ``.xz``, ``.zip``, ``.br``) are
 refused for text inputs before anything is read: Hadoop's framing of some differs from the usual
 tools' and others need native libraries, so accepting them would turn into a task failure deep
-in the job (or, for ``.zip``, binary rows).
+in the job (or, for ``.zip``, binary rows). So are ``.GZ``/``.BZ2`` in another case: Hadoop
+matches codec suffixes case-sensitively and would read such a file as plain text.
 """
 
 from __future__ import annotations
 
 import bz2
 import logging
+import time
 import zlib
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -38,34 +40,56 @@ CHUNK_BYTES = 1024 * 1024
 
 
 def codec_of(key: str) -> str | None:
-    """``gzip``, ``bzip2`` or None (not compressed, or a suffix :func:`unsupported_suffix` names)."""
-    lower = key.lower()
-    return next((codec for suffix, codec in CODECS.items() if lower.endswith(suffix)), None)
+    """``gzip``, ``bzip2`` or None. Case-sensitive, as Hadoop's codec lookup is: Spark reads
+    ``a.CSV.GZ`` as plain text (binary rows), so :func:`unsupported_suffix` refuses it."""
+    return next((codec for suffix, codec in CODECS.items() if key.endswith(suffix)), None)
 
 
 def unsupported_suffix(key: str) -> str | None:
+    """The codec suffix of ``key`` (as written) when a text input cannot have it, else None."""
     lower = key.lower()
     if lower.endswith(".snappy.parquet"):
         return None
-    return next((s for s in UNSUPPORTED_SUFFIXES if lower.endswith(s)), None)
+    for suffix in (*UNSUPPORTED_SUFFIXES, *CODECS):
+        if lower.endswith(suffix):
+            written = key[-len(suffix):]
+            return None if written in CODECS else written
+    return None
 
 
 def _new(codec: str) -> Any:
     return zlib.decompressobj(16 + zlib.MAX_WBITS) if codec == "gzip" else bz2.BZ2Decompressor()
 
 
+class _Corrupt(Exception):
+    """The bytes are not valid for the codec (never raised for I/O errors: those propagate)."""
+
+
 def _decompress(chunks: Iterable[bytes], codec: str, state: dict[str, bool]) -> Iterator[bytes]:
     """Decompressed pieces (each at most ``CHUNK_BYTES``) of a possibly multi-member stream:
     ``cat a.gz b.gz`` is valid gzip, and the same holds for bzip2. ``state["complete"]`` is False
-    while a member has started and not ended: at the end of the input, a truncated stream."""
+    while a member has started and not ended: at the end of the input, a truncated stream.
+
+    What Hadoop's readers accept: gzip is strict (bytes after a member must be another member;
+    trailing zeros fail the task), bzip2 is read block by block and ignores anything after the
+    last stream that does not start a new one (``BZh``), such as padding or a newline."""
     state["complete"] = True
     member = None
+    ended_bzip2 = False
     for data in chunks:
+        if ended_bzip2:
+            continue  # read to the end (a streamed body), ignoring trailing bytes
         while data:
             if member is None or member.eof:  # a new member starts where the previous one ended
+                if codec == "bzip2" and member is not None and not data.startswith(b"BZh"[:len(data)]):
+                    ended_bzip2 = True
+                    break
                 member, state["complete"] = _new(codec), False
             while True:
-                out = member.decompress(data, CHUNK_BYTES)
+                try:
+                    out = member.decompress(data, CHUNK_BYTES)
+                except (zlib.error, OSError, EOFError):  # zlib.error, bz2 "Invalid data stream"
+                    raise _Corrupt() from None
                 if out:
                     yield out
                 # zlib keeps unread input in unconsumed_tail; bz2 keeps pending output inside
@@ -79,9 +103,6 @@ def _decompress(chunks: Iterable[bytes], codec: str, state: dict[str, bool]) -> 
 
 def _problem(codec: str, detail: str) -> str:
     return f"cannot be read as {codec} ({detail})"
-
-
-_DECODE_ERRORS = (zlib.error, OSError, EOFError)
 
 
 def read_head(info: sio.ObjectInfo, session: Any = None, limit: int = HEAD_BYTES) -> bytes:
@@ -106,7 +127,7 @@ def read_head(info: sio.ObjectInfo, session: Any = None, limit: int = HEAD_BYTES
             text += piece
             if len(text) >= limit:
                 return bytes(text[:limit])
-    except _DECODE_ERRORS:
+    except _Corrupt:
         raise SchemaError(info.location.uri, None, _problem(codec, f"not valid {codec} data")) from None
     if len(body) >= info.size and not state["complete"]:
         raise SchemaError(info.location.uri, None, _problem(codec, "the stream is truncated"))
@@ -115,7 +136,8 @@ def read_head(info: sio.ObjectInfo, session: Any = None, limit: int = HEAD_BYTES
 
 def stream_problem(info: sio.ObjectInfo, session: Any = None) -> str | None:
     """Decompress the whole file, streaming, the output discarded: None when it is sound, else
-    the problem (``cannot be read as gzip (the stream is truncated)``, ...)."""
+    the problem (``cannot be read as gzip (the stream is truncated)``, ...). I/O errors (a
+    missing object, an S3 timeout) propagate: they say nothing about the file's bytes."""
     codec = codec_of(info.location.key)
     if codec is None:
         return None
@@ -130,15 +152,20 @@ def stream_problem(info: sio.ObjectInfo, session: Any = None) -> str | None:
     try:
         for _ in _decompress(counted(), codec, state):
             pass
-    except _DECODE_ERRORS:
+    except _Corrupt:
         return _problem(codec, f"corrupt data within the first {read[0]:,} compressed bytes")
     return None if state["complete"] else _problem(codec, "the stream is truncated")
 
 
-def find_unreadable(files: list[sio.ObjectInfo], session: Any = None, limit: int = 10) -> list[tuple[str, str]]:
-    """(uri, problem) of up to ``limit`` compressed inputs that do not decompress to their end."""
+def find_unreadable(files: list[sio.ObjectInfo], session: Any = None, limit: int = 10,
+                    budget_s: float | None = None) -> list[tuple[str, str]]:
+    """(uri, problem) of up to ``limit`` compressed inputs that do not decompress to their end.
+    With ``budget_s``, raises ``TimeoutError`` once the files checked so far took longer."""
     found = []
+    started = time.monotonic()
     for info in files:
+        if budget_s is not None and time.monotonic() - started > budget_s:
+            raise TimeoutError(f"the {budget_s:.0f} s budget of the scan is spent")
         problem = stream_problem(info, session)
         if problem:
             found.append((info.location.uri, problem))
@@ -147,16 +174,28 @@ def find_unreadable(files: list[sio.ObjectInfo], session: Any = None, limit: int
     return found
 
 
+# What Hadoop's gzip/bzip2 readers say when a stream is damaged (lower case); any other failure
+# (a UDF error, lost executors, out of memory) is not followed by a scan of the inputs.
+CODEC_FAILURE_MARKERS = ("org.apache.hadoop.io.compress", "unexpected end of input stream", "unexpected end of stream",
+                         "not a gzip file", "zipexception", "incorrect header check", "invalid block type",
+                         "invalid stored block", "invalid distance", "crc", "bad block header", "bzip2",
+                         "eofexception")
+SCAN_SECONDS = 900.0  # the driver-side scan gives up (and the original error propagates) after this
+
+
 @contextmanager
-def name_unreadable_inputs(files: list[sio.ObjectInfo], session: Any = None) -> Iterator[None]:
+def name_unreadable_inputs(files: list[sio.ObjectInfo], session: Any = None,
+                           budget_s: float | None = None) -> Iterator[None]:
     """Turn a Spark failure while reading compressed inputs into a ``SchemaError`` that names the
     file and the problem.
 
     Spark reports a truncated gzip as ``EOFException: Unexpected end of input stream`` from some
-    task, with no file name. When a Spark (Py4J) error escapes the block and the inputs include
-    ``.gz``/``.bz2`` files, each is decompressed on the driver, streaming, to find the ones that
-    do not decompress to their end; the first is raised, up to ten are logged by name. When none
-    is found, the original error propagates unchanged.
+    task, with no file name. When a Spark (Py4J) error that reads like a codec failure escapes the
+    block and the inputs include ``.gz``/``.bz2`` files, each is decompressed on the driver,
+    streaming, to find the ones that do not decompress to their end; the first is raised, up to
+    ten are logged by name. The original error propagates unchanged when the error is of another
+    kind, when no damaged file is found, when the scan itself fails (an S3 timeout says nothing
+    about the file) or when it would take longer than ``budget_s`` (default ``SCAN_SECONDS``).
     """
     try:
         yield
@@ -164,10 +203,17 @@ def name_unreadable_inputs(files: list[sio.ObjectInfo], session: Any = None) -> 
         compressed = [f for f in files if codec_of(f.location.key)]
         if not compressed or not type(exc).__module__.startswith(("py4j", "pyspark")):
             raise
+        text = str(exc).lower()
+        if not any(marker in text for marker in CODEC_FAILURE_MARKERS):
+            raise
         logger = logging.getLogger("secure_transform.compression")
         logger.warning("Spark failed while reading (%s); checking %d compressed input(s)", type(exc).__name__,
                        len(compressed))
-        found = find_unreadable(compressed, session)
+        try:
+            found = find_unreadable(compressed, session, budget_s=SCAN_SECONDS if budget_s is None else budget_s)
+        except Exception as scan_exc:  # noqa: BLE001 - the original failure is the one to report
+            logger.warning("could not check the compressed inputs (%s)", type(scan_exc).__name__)
+            raise exc from None
         if not found:
             raise
         from .errors import SchemaError
