@@ -466,3 +466,38 @@ def test_top_level_field_of_a_json_path(path, field):
     from secure_transform.masking import _top_level_field
 
     assert _top_level_field(path) == field
+
+
+def test_objects_of_one_layout_share_one_rebuild_expression_and_keep_their_own_rows(spark, tmp_path, monkeypatch):
+    """The line-rebuilding expression is built once per layout and run; the rows to mask stay data."""
+    from secure_transform import masking
+
+    built = []
+    real = masking.mask_value
+    monkeypatch.setattr(masking, "mask_value", lambda *a, **k: built.append(1) or real(*a, **k))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body = "id,ssn,email\n1,219-09-9999,a@example.com\n2,078-05-1120,b@example.com\n"
+    for name in ("one.csv", "two.csv", "three.csv"):
+        (raw / name).write_text(body)
+    ssn = lambda rows: _det("USA_SOCIAL_SECURITY_NUMBER", _cells(rows, 2, "ssn"))  # noqa: E731
+    results = [
+        (macie.ObjectRef("raw-bucket", "one.csv", etag=_etag(str(raw / "one.csv")), size=len(body)), [ssn([2])], {}),
+        (macie.ObjectRef("raw-bucket", "two.csv", etag=_etag(str(raw / "two.csv")), size=len(body)), [ssn([3])], {}),
+        (macie.ObjectRef("raw-bucket", "three.csv", etag=_etag(str(raw / "three.csv")), size=len(body)),
+         [_det("EMAIL_ADDRESS", _cells([2, 3], 3, "email"))], {}),
+    ]
+    macie.write_results(sio.parse_location(str(tmp_path / "results"), "r"), results, account="111122223333",
+                        region="eu-west-1", job_id=JOB)
+    loc = lambda p: sio.parse_location(str(p), "x")  # noqa: E731
+    outcome = mask_objects(spark, loc(raw), loc(tmp_path / "results"), loc(tmp_path / "masked"), loc(tmp_path / "q"),
+                           keyset=KEY, run_id="run-cache")
+    assert outcome.summary()["objects_quarantined"] == 0
+    masked = tmp_path / "masked"
+    assert (masked / "one.csv").read_text() == (f"id,ssn,email\n1,{token('219-09-9999')},a@example.com\n"
+                                                "2,078-05-1120,b@example.com\n")
+    assert (masked / "two.csv").read_text() == ("id,ssn,email\n1,219-09-9999,a@example.com\n"
+                                                f"2,{token('078-05-1120')},b@example.com\n")
+    assert (masked / "three.csv").read_text() == ("id,ssn,email\n1,219-09-9999,[EMAIL_ADDRESS]\n"
+                                                  "2,078-05-1120,[EMAIL_ADDRESS]\n")  # default policy: redact
+    assert len(built) == 2  # one expression for the ssn layout (two objects), one for the email layout

@@ -679,7 +679,13 @@ def _raise(message: str) -> Any:
 
 
 def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: Any, sep: str, tmp: sio.Location,
-              target: sio.Location, session: Any) -> None:
+              target: sio.Location, session: Any, rebuild_cache: dict | None = None) -> None:
+    """Rebuild only the listed lines of a CSV/TSV object, keeping every other byte.
+
+    ``rebuild_cache`` (one dict per run) keeps the line-rebuilding expression per layout (separator,
+    header, the types per column and action per type): building it costs hundreds of Py4J calls,
+    and the objects of one feed share a layout. The rows to mask are data (a broadcast join), not
+    part of the expression, so one expression serves every object of the layout."""
     from pyspark.sql import functions as F
 
     path = plan.info.location.spark_path()
@@ -745,8 +751,15 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
 
     joined = lines.join(F.broadcast(masks), F.col("_line") == F.col("_mrow"), "left")
     touched = F.col("_mcols").isNotNull() | F.lit(bool(plan.whole))
-    out = joined.select(F.when(touched, rebuild(F.col("value"), F.col("_mcols"), F.col("_line")))
-                        .otherwise(F.col("value")).alias("value"))
+    layout = (sep, has_header, policy.mask_char, tuple(sorted(actions.items())),
+              tuple(sorted((c, tuple(sorted(t))) for c, t in column_types.items())),
+              tuple(sorted((c, tuple(sorted(t))) for c, t in plan.whole.items())))
+    rebuilt = rebuild_cache.get(layout) if rebuild_cache is not None else None
+    if rebuilt is None:
+        rebuilt = rebuild(F.col("value"), F.col("_mcols"), F.col("_line"))
+        if rebuild_cache is not None:
+            rebuild_cache[layout] = rebuilt
+    out = joined.select(F.when(touched, rebuilt).otherwise(F.col("value")).alias("value"))
     out.write.mode("overwrite").option("lineSep", "\n").text(tmp.spark_path())
     parts = _part_files(tmp, ".txt", session)
     order = {b["pid"]: b["first_line"] for b in blocks}
@@ -1069,6 +1082,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
     deferred = _deferred_columns(pii_columns)
     outcome = MaskingOutcome(deferred_columns=tuple(sorted(deferred)))
     tokenizer = _tokenizer(keyset, spark)
+    rebuild_cache: dict = {}  # CSV line-rebuilding expressions by layout, for this run's tokenizer only
     if keyset is not None:
         outcome.tokenization = f"keyed HMAC-SHA256 (key version {keyset.active_version})"
     index = ResultIndex.build(read_results(results, session))
@@ -1094,7 +1108,8 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             tmp = tmp_root.child(str(n))
             try:
                 if fmt in ("csv", "tsv"):
-                    _mask_csv(spark, plan, policy, tokenizer, "\t" if fmt == "tsv" else ",", tmp, dst, session)
+                    _mask_csv(spark, plan, policy, tokenizer, "\t" if fmt == "tsv" else ",", tmp, dst, session,
+                              rebuild_cache)
                 elif fmt == "jsonl":
                     _mask_jsonl(spark, plan, policy, tokenizer, tmp, dst, session)
                 elif fmt == "json":
