@@ -28,6 +28,7 @@ import pandas as pd  # module level: the pandas_udf's type hints are resolved in
 
 from . import io as sio
 from .errors import ConfigError, SchemaError
+from .jsonargs import parse_json_arg
 from .features import (
     DEFAULT_VELOCITY_WINDOWS,
     VelocityWindow,
@@ -159,10 +160,7 @@ def parse_anomaly_config(value: str | Mapping[str, Any] | None, contamination: f
     if value is None or (isinstance(value, str) and not value.strip()):
         options: Mapping[str, Any] = {}
     elif isinstance(value, str):
-        try:
-            options = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("--anomaly_config", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        options = parse_json_arg(value, "--anomaly_config")
     else:
         options = value
     if not isinstance(options, Mapping):

@@ -35,6 +35,7 @@ from pyspark.sql import types as T
 
 from . import io as st_io
 from .errors import ConfigError, SchemaError
+from .jsonargs import parse_json_arg
 
 __all__ = [
     "AMOUNT_BIN",
@@ -227,10 +228,7 @@ def parse_binning_config(value: str | Mapping[str, Any]) -> BinningConfig:
     if isinstance(value, str):
         if not value.strip():
             raise ConfigError(PARAM, "is empty; give a JSON object such as {\"method\": \"quantile\", \"n_bins\": 4}")
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(PARAM, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        value = parse_json_arg(value, PARAM)
     if not isinstance(value, Mapping):
         raise ConfigError(PARAM, "must be a JSON object")
     unknown = sorted(str(k) for k in value if k not in _CONFIG_KEYS)

@@ -17,27 +17,10 @@ from typing import Any, Mapping
 
 from . import io as sio
 from .errors import ConfigError
+from .jsonargs import parse_json_arg  # noqa: F401 - re-exported for the jobs and tests
 
 RUN_MODES = ("fit", "apply", "fit_and_apply")
 INPUT_FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
-
-
-def parse_json_arg(value: Any, parameter: str) -> Any:
-    """Parse a JSON job argument; ``@path`` reads the JSON from a file (CLI convenience)."""
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        return value
-    text = str(value).strip()
-    if text.startswith("@"):
-        try:
-            text = sio.read_text(sio.parse_location(text[1:], parameter))
-        except OSError:
-            raise ConfigError(parameter, f"cannot read the file {text[1:]!r}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(parameter, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
 
 
 def parse_threshold(value: Any) -> float:

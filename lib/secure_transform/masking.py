@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from . import detection as det
 from . import io as sio
 from .errors import ConfigError, SecureTransformError
+from .jsonargs import parse_json_arg
 from .macie import DiscoveryResult, ResultIndex, parse_json_path, read_results
 
 __all__ = [
@@ -151,10 +152,7 @@ def parse_masking_policy(value: str | Mapping[str, Any] | None) -> MaskingPolicy
     if value is None or (isinstance(value, str) and not value.strip()):
         return MaskingPolicy()
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(PARAM, f"is not valid JSON ({exc.msg} at column {exc.colno})") from None
+        value = parse_json_arg(value, PARAM)
     if not isinstance(value, Mapping):
         raise ConfigError(PARAM, "must be a JSON object")
     unknown = sorted(set(value) - {"types", "custom", "default", "on_occurrence_cap", "mask_char"})

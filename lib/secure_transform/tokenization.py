@@ -28,7 +28,6 @@ the key version of format-preserving tokens.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from contextlib import contextmanager
@@ -38,6 +37,7 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 
 from .errors import ConfigError, KeyManagementError, SchemaError
+from .jsonargs import parse_json_arg
 
 __all__ = [
     "KEYED_METHODS",
@@ -175,15 +175,6 @@ class PiiConfig:
         return next((c for c in self.columns if c.name == name), None)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ConfigError(PARAM, f"key {key!r} appears more than once in the JSON")
-        seen[key] = value
-    return seen
-
-
 def _column_spec(name: Any, entry: Any) -> ColumnSpec:
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(PARAM, "column names must be non-empty strings")
@@ -217,18 +208,7 @@ def parse_pii_columns(value: str | Mapping[str, Any]) -> PiiConfig:
     if isinstance(value, PiiConfig):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("@"):
-            from . import io as sio
-
-            try:
-                text = sio.read_text(sio.parse_location(text[1:], PARAM))
-            except OSError:
-                raise ConfigError(PARAM, f"cannot read the file {text[1:]!r}") from None
-        try:
-            value = json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(PARAM, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        value = parse_json_arg(value, PARAM)
     if not isinstance(value, Mapping):
         raise ConfigError(PARAM, "must be a JSON object mapping column names to methods")
     return PiiConfig(tuple(_column_spec(name, entry) for name, entry in value.items()))
