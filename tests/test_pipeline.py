@@ -138,3 +138,24 @@ def test_header_mismatch_fails_closed_naming_file_and_column(spark, tmp_path):
         execute(local_runtime("main_etl", _args(tmp_path, pii_columns='{"customer_id": {"method": "deterministic"}}'),
                               spark), run_main_etl)
     assert not (tmp_path / "transformed").exists()
+
+
+@pytest.mark.parametrize("before", [None, "true"])
+def test_validated_rows_are_cached_uncompressed_on_disk_and_the_setting_restored(spark, before):
+    from pyspark import StorageLevel
+
+    from secure_transform.pipeline import _CACHE_COMPRESSED, _persist_uncompressed_on_disk
+
+    if before is None:
+        spark.conf.unset(_CACHE_COMPRESSED)
+    else:
+        spark.conf.set(_CACHE_COMPRESSED, before)
+    df = spark.range(10).selectExpr("id", "cast(id as string) as s")
+    cached = _persist_uncompressed_on_disk(spark, df, StorageLevel.DISK_ONLY)
+    try:
+        assert cached.storageLevel == StorageLevel.DISK_ONLY
+        assert cached.count() == 10
+        assert spark.conf.get(_CACHE_COMPRESSED, None) == before
+    finally:
+        cached.unpersist()
+        spark.conf.unset(_CACHE_COMPRESSED)
