@@ -151,7 +151,7 @@ def test_validated_rows_are_cached_uncompressed_on_disk_and_the_setting_restored
     else:
         spark.conf.set(_CACHE_COMPRESSED, before)
     df = spark.range(10).selectExpr("id", "cast(id as string) as s")
-    cached = _persist_uncompressed_on_disk(spark, df, StorageLevel.DISK_ONLY)
+    cached = _persist_uncompressed_on_disk(spark, df)
     try:
         assert cached.storageLevel == StorageLevel.DISK_ONLY
         assert cached.count() == 10

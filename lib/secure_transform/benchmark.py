@@ -359,8 +359,7 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
         import numpy as np
 
         sample = spark.read.parquet(ctx.features).select(*anomaly.features).limit(SKLEARN_SAMPLE_ROWS)
-        # bounded sample: at most SKLEARN_SAMPLE_ROWS (500k) rows of the feature columns reach the driver
-        x = sample.toPandas().to_numpy(dtype=np.float64, na_value=np.nan)
+        x = sample.toPandas().to_numpy(dtype=np.float64, na_value=np.nan)  # bounded: <= SKLEARN_SAMPLE_ROWS rows
         x = np.where(np.isnan(x), np.asarray(ctx.model.impute_values), x)
         t0 = time.perf_counter()
         ctx.model.estimator.score_samples(x)

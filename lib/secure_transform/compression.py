@@ -117,7 +117,9 @@ def read_head(info: sio.ObjectInfo, session: Any = None, limit: int = HEAD_BYTES
 
     codec = codec_of(info.location.key)
     raw = limit if codec is None else (BZIP2_HEAD_BYTES if codec == "bzip2" else max(limit, HEAD_BYTES))
-    body = _read_range(info.location, raw, session)
+    from .detection import read_head as read_bytes_head
+
+    body = read_bytes_head(info.location, session, raw)
     if codec is None or not body:
         return body[:limit]
     state: dict[str, bool] = {}
@@ -222,14 +224,6 @@ def name_unreadable_inputs(files: list[sio.ObjectInfo], session: Any = None,
             logger.error("%s: %s", uri, problem)
         more = f"; {len(found) - 1} more such file(s) named in the log" if len(found) > 1 else ""
         raise SchemaError(found[0][0], None, found[0][1] + more) from None
-
-
-def _read_range(loc: sio.Location, size: int, session: Any = None) -> bytes:
-    if loc.is_s3:
-        return sio._s3_client(session).get_object(Bucket=loc.bucket, Key=loc.key,
-                                                  Range=f"bytes=0-{size - 1}")["Body"].read()
-    with open(loc.key, "rb") as fh:
-        return fh.read(size)
 
 
 def _iter_chunks(loc: sio.Location, session: Any = None) -> Iterator[bytes]:

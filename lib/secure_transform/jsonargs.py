@@ -15,20 +15,23 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["parse_json_arg"]
+__all__ = ["DuplicateKeyError", "no_duplicate_keys", "parse_json_arg"]
 
 
-class _DuplicateKey(ValueError):
+class DuplicateKeyError(ValueError):
+    """A JSON object gives one key twice (``str()``: ``duplicate key '<key>'``)."""
+
     def __init__(self, key: str) -> None:
-        super().__init__(key)
+        super().__init__(f"duplicate key {key!r}")
         self.key = key
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for ``json.loads`` that refuses a key given twice in one object."""
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise _DuplicateKey(key)
+            raise DuplicateKeyError(key)
         seen[key] = value
     return seen
 
@@ -47,8 +50,8 @@ def parse_json_arg(value: Any, parameter: str) -> Any:
         except (OSError, UnicodeDecodeError):
             raise ConfigError(parameter, f"cannot read the file {text[1:]!r}") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
+        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except DuplicateKeyError as exc:
         raise ConfigError(parameter, f"key {exc.key!r} appears more than once in the JSON") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(parameter, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None

@@ -30,6 +30,7 @@ from pyspark.sql import types as T
 
 from . import io as st_io
 from .errors import ConfigError, SchemaError
+from .jsonargs import DuplicateKeyError, no_duplicate_keys
 
 __all__ = [
     "CategoryRule",
@@ -335,21 +336,12 @@ def _split_unknown(rules: Iterable[CategoryRule], source: str) -> tuple[list[Cat
     return codes, unknown
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
 def _from_json(text: str, source: str) -> MerchantMapping:
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(text, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise _fail(source, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except ValueError as exc:  # duplicate key
+    except DuplicateKeyError as exc:
         raise _fail(source, str(exc)) from None
     if not isinstance(data, Mapping):
         raise _fail(source, "must be a JSON object")

@@ -165,7 +165,7 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
 _CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed"
 
 
-def _persist_uncompressed_on_disk(spark: Any, df: Any, level: Any) -> Any:
+def _persist_uncompressed_on_disk(spark: Any, df: Any) -> Any:
     """Persist the validated rows as uncompressed columnar blocks on local disk.
 
     Measured on main_etl at 5M rows (docs/PERFORMANCE.md): the compressed in-memory cache cost
@@ -174,10 +174,12 @@ def _persist_uncompressed_on_disk(spark: Any, df: Any, level: Any) -> Any:
     blocks on disk (the OS page cache keeps them warm) took the job from 253 s to 183 s. The
     setting is read when the cache is declared, so it is restored right after.
     """
+    from pyspark import StorageLevel
+
     previous = spark.conf.get(_CACHE_COMPRESSED, None)
     spark.conf.set(_CACHE_COMPRESSED, "false")
     try:
-        return df.persist(level)
+        return df.persist(StorageLevel.DISK_ONLY)
     finally:
         if previous is None:
             spark.conf.unset(_CACHE_COMPRESSED)
@@ -205,7 +207,6 @@ def _protect_rejected(rejected: Any) -> Any:
 
 def run_main_etl(rt: Any) -> dict:
     """Library entry point of ``glue_jobs/main_etl.py`` (and ``secure-transform run``)."""
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     from .anomaly import PIPELINE_FEATURES, AnomalyModel, fit_anomaly_model, score_anomalies, validate_features
@@ -236,7 +237,7 @@ def run_main_etl(rt: Any) -> dict:
         valid, rejected = split_valid(checked)
         # Fail closed on the anomaly features from the schema alone, before any data is read.
         validate_features(valid.schema, cfg.anomaly, provided=PIPELINE_FEATURES)
-        checked = _persist_uncompressed_on_disk(rt.spark, checked, StorageLevel.DISK_ONLY)
+        checked = _persist_uncompressed_on_disk(rt.spark, checked)
         with compression.name_unreadable_inputs(files, rt.aws_session):  # the first action reads every input
             reasons = {r[REJECT_REASON]: int(r["n"]) for r in
                        checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one per reason
