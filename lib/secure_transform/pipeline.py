@@ -21,6 +21,7 @@ from . import publish
 from . import lineage
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
+from .fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
 from .validation import CORRUPT, REJECT_REASON, SOURCE_FILE, ValidationConfig, check_required_columns, split_valid, with_reject_reason
 
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".json": "jsonl", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -85,6 +86,10 @@ def check_csv_headers(files: list[sio.ObjectInfo], sep: str, session: Any = None
         header = [h.strip() for h in _csv_header(info, sep, session)]
         if not header:
             continue
+        duplicate = next((h for i, h in enumerate(header) if h in header[:i]), None)
+        if duplicate is not None:
+            raise SchemaError(info.location.uri, duplicate, "appears more than once in the header; every column "
+                              "needs its own name (nothing was read or written)")
         check_required_columns(header, info.location.uri)
         if expected is None:
             expected = header
@@ -195,6 +200,21 @@ def _load_keyset(cfg: PipelineConfig, rt: Any) -> Any:
     return load_keyset(secret_id=cfg.key_secret_id, key_file=cfg.key_file, session=rt.aws_session)
 
 
+def _key_checks(cfg: PipelineConfig, keyset: Any) -> dict[str, str]:
+    """Key-check values of the key versions this run tokenized with (not secret; see keys.py)."""
+    if keyset is None:
+        return {}
+    versions = {c.key_version or keyset.active_version for c in cfg.pii.columns if c.is_keyed}
+    return {v: keyset.check_value(v) for v in sorted(versions) if v in keyset}
+
+
+def _with_null_columns(df: Any, columns: dict[str, str]) -> Any:
+    """``df`` with typed all-null columns: the output layout of a step skipped for a 0-row input."""
+    from pyspark.sql import functions as F
+
+    return df.select("*", *[F.lit(None).cast(t).alias(c) for c, t in columns.items()])
+
+
 def _protect_rejected(rejected: Any) -> Any:
     """Quarantined rows never hold a raw malformed line: keep its digest and length only."""
     from pyspark.sql import functions as F
@@ -211,7 +231,8 @@ def run_main_etl(rt: Any) -> dict:
 
     from .anomaly import PIPELINE_FEATURES, AnomalyModel, fit_anomaly_model, score_anomalies, validate_features
     from .features import with_customer_features
-    from .binning import BinEdges, binning_metrics, ensure_compatible, fit_bins, with_amount_bin
+    from .binning import (AMOUNT_BIN, AMOUNT_BIN_LABEL, BinEdges, binning_metrics, ensure_compatible, fit_bins,
+                          with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
     from .tokenization import tokenize_columns
 
@@ -220,7 +241,8 @@ def run_main_etl(rt: Any) -> dict:
         keyset = _load_keyset(cfg, rt)
     summary: dict[str, Any] = {"job": "main_etl", "run_id": rt.run_id, "config_hash": cfg.config_hash,
                                "source": cfg.source.uri, "target": cfg.target.uri,
-                               "key_version": getattr(keyset, "active_version", None)}
+                               "key_version": getattr(keyset, "active_version", None),
+                               "key_check_values": _key_checks(cfg, keyset)}
 
     with rt.stage("read") as st:
         raw_df, files, fmt = read_source(rt, cfg)
@@ -238,11 +260,16 @@ def run_main_etl(rt: Any) -> dict:
         # Fail closed on the anomaly features from the schema alone, before any data is read.
         validate_features(valid.schema, cfg.anomaly, provided=PIPELINE_FEATURES)
         checked = _persist_uncompressed_on_disk(rt.spark, checked)
+        fpe_aggs = fallback_aggregates(checked, cfg.pii)  # values format_preserving cannot take, same pass
         with compression.name_unreadable_inputs(files, rt.aws_session):  # the first action reads every input
-            reasons = {r[REJECT_REASON]: int(r["n"]) for r in
-                       checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one per reason
+            by_reason = checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n"), *fpe_aggs).collect()
+        reasons = {r[REJECT_REASON]: int(r["n"]) for r in by_reason}  # one row per reason
         rows_in = sum(reasons.values())
         rows_rejected = sum(v for k, v in reasons.items() if k is not None)
+        valid_row = next((r for r in by_reason if r[REJECT_REASON] is None), None)
+        # fail closed before anything is written: a column FF3-1 cannot format-preserve is refused
+        fpe_fallbacks = check_fallbacks(counts_from_row(valid_row, cfg.pii) if valid_row else {}, cfg.pii,
+                                        cfg.source.uri, rows=reasons.get(None, 0))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
         valid, rejected = split_valid(checked)
         valid = valid.drop("raw_record_sha256", "raw_record_chars")  # only quarantined lines have them
@@ -253,15 +280,23 @@ def run_main_etl(rt: Any) -> dict:
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     edges_loc = cfg.artifacts.child("bin_edges", "current.json")
+    no_rows = rows_in - rows_rejected == 0  # header-only or empty input: a valid run of 0 rows
+    empty_input: dict[str, str] = {}
     with rt.stage("bin") as st:
-        if cfg.run_mode in ("fit", "fit_and_apply"):
+        if no_rows and not sio.exists(edges_loc, rt.aws_session):
+            edges = None
+            empty_input["binning"] = "no rows to fit and no saved bin edges: binning skipped, nothing saved"
+        elif cfg.run_mode in ("fit", "fit_and_apply") and not no_rows:
             edges = fit_bins(valid, cfg.binning)
             edges.save(cfg.artifacts.child("bin_edges", f"{edges.version}.json"), session=rt.aws_session)
             edges.save(edges_loc, session=rt.aws_session)
         else:
             edges = BinEdges.load(edges_loc, session=rt.aws_session)
             ensure_compatible(edges, cfg.binning)  # edges fitted for another method/labels are refused
-        valid = with_amount_bin(valid, edges)
+            if no_rows:
+                empty_input["binning"] = f"no rows to fit: the saved bin edges {edges.version} were reused"
+        valid = with_amount_bin(valid, edges) if edges is not None else _with_null_columns(
+            valid, {AMOUNT_BIN: "int", AMOUNT_BIN_LABEL: "string"})
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     with rt.stage("merchant") as st:
@@ -271,30 +306,40 @@ def run_main_etl(rt: Any) -> dict:
     model_loc = cfg.artifacts.child("anomaly_model", "current")
     with rt.stage("anomaly") as st:
         valid = with_customer_features(valid, cfg.anomaly)
-        if cfg.run_mode in ("fit", "fit_and_apply"):
+        if no_rows and not sio.exists(model_loc, rt.aws_session):
+            model = None
+            empty_input["anomaly"] = "no rows to fit and no saved anomaly model: scoring skipped, nothing saved"
+        elif cfg.run_mode in ("fit", "fit_and_apply") and not no_rows:
             model = fit_anomaly_model(valid, cfg.anomaly, row_count=rows_in - rows_rejected)
             model.save(cfg.artifacts.child("anomaly_model", model.model_id), session=rt.aws_session)
             model.save(model_loc, session=rt.aws_session)
         else:
             model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly)
+            if no_rows:
+                empty_input["anomaly"] = f"no rows to fit: the saved anomaly model {model.model_id} was reused"
         # Larger Arrow batches: one score_samples call per 100k rows amortises the UDF overhead.
         rt.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
-        valid = score_anomalies(valid, model)
+        valid = score_anomalies(valid, model) if model is not None else _with_null_columns(
+            valid, {"anomaly_score": "double", "is_anomaly": "boolean", "anomaly_reasons": "array<string>"})
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     out_loc = publish.data_location(cfg.target, rt.run_id)
     q_loc = cfg.quarantine.child("rows", f"run_id={rt.run_id}")
     with rt.stage("write") as st:
         out_df = valid.withColumn("transaction_date", F.to_date("transaction_ts"))
-        (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
-         .parquet(out_loc.spark_path()))
+        if no_rows:  # a partitioned write of 0 rows leaves no file; one empty file keeps the schema readable
+            out_df.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(out_loc.spark_path())
+        else:
+            (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
+             .parquet(out_loc.spark_path()))
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
-        written = rt.spark.read.parquet(out_loc.spark_path())
+        # the written schema is given: a 0-row run has no partition folder to infer it from
+        written = rt.spark.read.schema(out_df.schema).parquet(out_loc.spark_path())
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
                           *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
-        rows_quarantined = rt.spark.read.parquet(q_loc.spark_path()).count()
+        rows_quarantined = rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
     checked.unpersist()
 
@@ -307,7 +352,12 @@ def run_main_etl(rt: Any) -> dict:
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "flagged_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
-        "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
+        # values of format_preserving columns tokenized with the '§' fallback (on_unsupported: tokenize)
+        "format_preserving_fallbacks": fpe_fallbacks,
+        "format_preserving_fallbacks_total": sum(fpe_fallbacks.values()),
+        "bin_edges_version": edges.version if edges is not None else None,
+        "anomaly_model_version": model.model_id if model is not None else None,
+        "empty_input": empty_input,  # why binning/scoring reused artifacts or were skipped (0 rows)
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
@@ -319,7 +369,8 @@ def run_main_etl(rt: Any) -> dict:
         artifacts={"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
                    "merchant_mapping": summary["merchant_mapping_version"]},
         key_version=summary["key_version"], session=rt.aws_session,
-        extra={"format_preserving_columns": [c.name for c in cfg.pii.columns
+        extra={"key_check_values": _key_checks(cfg, keyset),
+               "format_preserving_columns": [c.name for c in cfg.pii.columns
                                              if getattr(c, "method", "") == "format_preserving"],
                "tokenized_columns": list(cfg.pii.column_names)})
     run_loc = publish.run_location(cfg.target, rt.run_id)

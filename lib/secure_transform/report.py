@@ -53,6 +53,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("anomaly-scores", "Anomaly score distribution"),
     ("flagged-over-time", "Flagged transactions over time"),
     ("top-flagged", "Top flagged transactions"),
+    ("safety-rails", "Refusals, fallbacks and rows of unknown count"),
 )
 # Columns of the transformed output the report may read; nothing else is selected.
 _DATA_COLUMNS = ("transaction_id", "customer_id", "transaction_ts", "amount", "currency", "amount_bin",
@@ -647,6 +648,39 @@ nav a{margin-right:1em;font-size:.9em}.token{font-family:monospace}footer{margin
 """
 
 
+def _safety_rails(run: _Run) -> str:
+    """Run status, quarantined objects, objects whose rows could not be counted, format-preserving
+    fallbacks per column, malformed records and key-check values (counts and names, never values)."""
+    summary, mask, etl = run.summary, run.jobs.get("macie_masking") or {}, run.etl
+    parts = []
+    status = summary.get("status")
+    if status and status != "ok":
+        parts.append(_note(f"Run status: {status}. {summary.get('status_detail') or ''}", "alert"))
+    quarantined = summary.get("quarantined_objects") or mask.get("quarantined") or []
+    if quarantined:
+        rows = [[_safe_text(q.get("object")), _safe_text(q.get("reason")), _safe_text(q.get("detail"), 300),
+                 "unknown" if q.get("records") is None else _fmt_num(q.get("records"))] for q in quarantined[:200]]
+        parts.append(_table(["Quarantined object", "Reason", "Detail", "Rows"], rows))
+    unknown = mask.get("objects_with_unknown_rows", summary.get("objects_with_unknown_rows"))
+    if unknown:
+        parts.append(_note(f"{int(unknown):,} object(s) could not be counted in rows (damaged or unreadable); their "
+                           "rows are outside rows_in until the object is repaired and re-run.", "alert"))
+    malformed = mask.get("malformed_records_quarantined")
+    if malformed:
+        parts.append(_note(f"{int(malformed):,} malformed record(s) were quarantined as rows (reason "
+                           "malformed_record, with their line numbers); the rest of their objects was processed."))
+    fallbacks = etl.get("format_preserving_fallbacks") or {}
+    if fallbacks:
+        rows = [[_safe_text(c), _fmt_num(n)] for c, n in sorted(fallbacks.items())]
+        parts.append("<h3>format_preserving fallback tokens per column</h3>"
+                     + _table(["Column", "Values tokenized with the '§' fallback"], rows))
+    checks = etl.get("key_check_values") or {}
+    if checks:
+        parts.append(_note("Key-check values of the key versions used: "
+                           + ", ".join(f"{_safe_text(v)}={_safe_text(c)}" for v, c in sorted(checks.items()))))
+    return "".join(parts) or _note("Nothing was refused, counted as unknown or tokenized with a fallback.", "ok")
+
+
 def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None, *, top_n: int = 20) -> str:
     """The report's HTML (see :func:`write_report`)."""
     run = _locate(output_dir, summary)
@@ -675,6 +709,7 @@ def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None
         "anomaly-scores": lambda: _scores(run, data),
         "flagged-over-time": lambda: _over_time(run, data),
         "top-flagged": lambda: _top_flagged(run, data, top_n),
+        "safety-rails": lambda: _safety_rails(run),
     }
     sections = []
     for sid, title in SECTIONS:

@@ -17,6 +17,12 @@ Decisions mirror the seed design's manual approval step:
 
 Every decision is appended to the reason record. Leak-check runs are listed (reason and counts)
 but not approvable: a leaking run is fixed by correcting the configuration and re-running.
+
+Objects quarantined *before* masking (``UNANALYSED_REASONS``: no discovery result, a result for
+another version of the object, Macie SKIPPED/PARTIAL, a record without a reason) were never
+checked as they are now: their finding counts say nothing about these bytes. Approving one would
+publish unmasked data, so ``approve`` refuses it with the commands that re-run detection and
+masking on it (the masked copy then enters the masked zone; ``deny`` closes the quarantined one).
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from .errors import ConfigError, SecureTransformError
 __all__ = ["QuarantinedItem", "approve", "deny", "list_quarantine"]
 
 _REVIEWER = re.compile(r"^[A-Za-z0-9 ._@+\-=:/]{1,64}$")
+#: macie_masking reasons that mean no valid analysis of the object's current bytes exists
+UNANALYSED_REASONS = frozenset({"no_discovery_result", "etag_mismatch", "version_mismatch", "status_skipped",
+                                "status_partial", "unsupported_format", "damaged_compressed_object"})
 
 
 @dataclass(frozen=True)
@@ -106,8 +115,16 @@ def _runs(quarantine: sio.Location, session: Any) -> list[QuarantinedItem]:
     return items
 
 
+def _require_zone(quarantine: sio.Location, session: Any) -> None:
+    """A quarantine path that does not exist is an error, not an empty quarantine."""
+    sio.require_existing(quarantine, "--quarantine", session)
+    if not quarantine.is_s3 and not os.path.isdir(quarantine.key):
+        raise ConfigError("--quarantine", f"{quarantine.key} is a file, not a quarantine zone (a folder)")
+
+
 def list_quarantine(quarantine: sio.Location, session: Any = None, *, include_decided: bool = False) -> list[QuarantinedItem]:
     """Quarantined objects (pending review unless ``include_decided``) and runs."""
+    _require_zone(quarantine, session)
     items = []
     for key, loc in _reason_files(quarantine, session):
         record = sio.read_json(loc, session)
@@ -128,6 +145,7 @@ def _check_reviewer(reviewer: str) -> str:
 
 
 def _pending_record(quarantine: sio.Location, key: str, session: Any) -> dict:
+    _require_zone(quarantine, session)
     if key.startswith("transformed/"):
         raise SecureTransformError(f"{key}: a run quarantined by the leak check cannot be approved or denied here; "
                                    "fix the configuration and re-run main_etl")
@@ -169,6 +187,7 @@ def approve(quarantine: sio.Location, key: str, masked: sio.Location, reviewer: 
 
     reviewer = _check_reviewer(reviewer)
     record = _pending_record(quarantine, key, session)
+    _refuse_unanalysed(quarantine, key, record)
     src = _object_loc(quarantine, key)
     dst = masked.child(key)
     when = _now()
@@ -184,6 +203,20 @@ def approve(quarantine: sio.Location, key: str, masked: sio.Location, reviewer: 
     decision = {"decision": "approved", "reviewer": reviewer, "at": when, "note": note, "destination": dst.uri}
     _record(quarantine, key, record, "approved", decision, session)
     return decision
+
+
+def _refuse_unanalysed(quarantine: sio.Location, key: str, record: Mapping[str, Any]) -> None:
+    """Approval copies bytes as they are: refuse it for an object whose current bytes nobody analysed."""
+    reason = record.get("reason")
+    if reason and reason not in UNANALYSED_REASONS:
+        return
+    source = record.get("source") or _object_loc(quarantine, key).uri
+    raise SecureTransformError(
+        f"{key}: quarantined before masking ({reason or 'no reason recorded'}), so its current contents were never "
+        "checked for personal data; approving would publish it unmasked. Re-run detection and masking on it: "
+        f"`secure-transform detect --input {source} --output <results>` then `secure-transform mask --input {source} "
+        "--results <results> --output <masked zone> --quarantine <quarantine>`, then close this record with "
+        f"`secure-transform review deny --quarantine {quarantine.uri} --key {key} --reviewer <you>`")
 
 
 def deny(quarantine: sio.Location, key: str, reviewer: str, *, note: str | None = None, session: Any = None) -> dict:

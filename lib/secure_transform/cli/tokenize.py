@@ -76,7 +76,9 @@ def _tokenize(args: argparse.Namespace) -> int:
     _progress(f"tokenizing {len(config.columns)} column(s) of {source} ({fmt})"
               + (f" with key version {keyset.active_version}" if keyset else ""))
     spark = build_spark_session("secure-transform-tokenize")
-    out_df = tokenize_columns(read_table(spark, source, fmt), config, keyset)
+    in_df = read_table(spark, source, fmt)
+    fallbacks = _format_preserving_fallbacks(in_df, config, source)  # refused before anything is written
+    out_df = tokenize_columns(in_df, config, keyset)
     writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
     if args.output_format == "csv":
         writer.option("header", "true").csv(target)
@@ -84,11 +86,28 @@ def _tokenize(args: argparse.Namespace) -> int:
         writer.parquet(target)
     methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
     print(f"tokenized {methods} -> {target}")
+    for column, n in fallbacks.items():
+        if n:
+            print(f"  {column}: {n:,} value(s) did not fit format_preserving and got '§' fallback tokens "
+                  "(on_unsupported: tokenize)")
     return 0
 
 
+def _format_preserving_fallbacks(df: Any, config: Any, source: str) -> dict[str, int]:
+    """Count (one aggregate row) the values each format_preserving column cannot take; refuse unless allowed."""
+    from pyspark.sql import functions as F
+
+    from ..fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
+
+    aggs = fallback_aggregates(df, config)
+    if not aggs:
+        return {}
+    row = df.agg(F.count(F.lit(1)).alias("__rows"), *aggs).first()  # one aggregate row
+    return check_fallbacks(counts_from_row(row, config), config, source, rows=int(row["__rows"]))
+
+
 def _keys(args: argparse.Namespace) -> int:
-    from ..keys import create_dev_keyset, init_keyset_secret, load_keyset, rotate_keyset
+    from ..keys import create_dev_keyset, describe_key_checks, init_keyset_secret, load_keyset, rotate_keyset
 
     if args.keys_action == "create":
         if args.key_file:
@@ -101,9 +120,16 @@ def _keys(args: argparse.Namespace) -> int:
         keyset = rotate_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
         print(f"rotated {keyset.source}: active version {keyset.active_version}; "
               f"kept {', '.join(v for v in keyset.versions if v != keyset.active_version)} for decryption")
+    elif args.keys_action == "upgrade":
+        from ..keys import upgrade_keyset
+
+        keyset = upgrade_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
+        print(f"stored the key-check values of {keyset.source} ({', '.join(keyset.versions)}); key material unchanged")
     else:
         keyset = load_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
         print(f"{keyset.source}: active version {keyset.active_version}; versions {', '.join(keyset.versions)}")
+    for line in describe_key_checks(keyset):
+        print(f"  {line}")
     return 0
 
 
@@ -119,9 +145,12 @@ def register_keys(subparsers: Any) -> None:
     _add_key_source(create, required=True)
     rotate = actions.add_parser("rotate", help="add a new active key version; old versions stay for decryption")
     _add_key_source(rotate, required=True)
-    show = actions.add_parser("show", help="print the key set's versions and active version")
+    show = actions.add_parser("show", help="print the key set's versions, active version and key-check values")
     _add_key_source(show, required=True)
-    for parser in (create, rotate, show):
+    upgrade = actions.add_parser("upgrade", help="store key-check values in a key set made before they existed "
+                                                 "(key material unchanged)")
+    _add_key_source(upgrade, required=True)
+    for parser in (create, rotate, show, upgrade):
         parser.set_defaults(func=_keys)
 
 
