@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-TERRAFORM="$ROOT/.venv/bin/terraform"
+TERRAFORM="${SECURE_TRANSFORM_VENV:-$ROOT/.venv}/bin/terraform"
 CKV_VENV="$ROOT/.venv-checkov"
 CKV_REQUIREMENTS="$ROOT/scripts/requirements-checkov.txt"
 
@@ -38,7 +38,10 @@ fi
 wanted_hash="$(sha256sum "$CKV_REQUIREMENTS" | cut -d' ' -f1)"
 stamp="$CKV_VENV/.requirements.sha256"
 if [ ! -x "$CKV_VENV/bin/checkov" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted_hash" ]; then
-    echo "== creating $CKV_VENV (checkov, pinned)"
+    # Said out loud: a second environment appearing beside .venv surprises newcomers.
+    echo "== creating a second virtual environment for checkov: $CKV_VENV" >&2
+    echo "   (checkov's dependencies conflict with the project's Glue pins, so it gets its own;" >&2
+    echo "    built once from scripts/requirements-checkov.txt, reused until that file changes)" >&2
     rm -rf "$CKV_VENV"
     "$python_bin" -m venv "$CKV_VENV" || fail "cannot create $CKV_VENV with $python_bin"
     "$CKV_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$CKV_REQUIREMENTS" \

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from secure_transform.report import SECTIONS, write_report
+from secure_transform.report import SECTIONS, render_report, write_report
 
 # matplotlib 3.9's mathtext (log-axis tick labels) calls deprecated pyparsing names.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -174,10 +174,14 @@ def test_report_figures_reflect_the_data(published_page):
         "merchant-categories"]
     # time line, overview, masking and leak check
     assert f"{flagged:,} flagged transaction(s)" in sections["flagged-over-time"]
-    assert "Published" in sections["overview"] and "Every input row is accounted for" in sections["overview"]
-    assert "c" * 16 + "\u2026" in sections["overview"]  # the config hash, shortened, not redacted
+    assert "<b>Published</b>" in sections["summary"] and ">balanced<" in sections["summary"]
+    assert "c" * 16 + "\u2026" in sections["run-details"]  # the config hash, shortened, not redacted
     assert "no personal data found" in sections["masking-leak-check"]
-    assert "findings_masked" in sections["masking-leak-check"] and "<td>41</td>" in sections["masking-leak-check"]
+    # human labels, never raw dotted keys; the raw table is folded away
+    masking = sections["masking-leak-check"]
+    assert "<td>Findings masked</td><td>41</td>" in masking and "findings_masked" not in masking
+    assert "<td>Findings by type</td><td>Email address</td><td>30</td>" in masking
+    assert "<details><summary>Macie masking: every figure the job reported</summary>" in masking
     assert "<td>duplicate_transaction_id</td><td>2</td>" in sections["row-accounting"]
     # top table ordered by score: the 0.99 row first
     top = sections["top-flagged"]
@@ -193,7 +197,7 @@ def test_quarantined_run_shows_aggregates_but_no_rows(spark, published_run, tmp_
                     out / "quarantine" / "transformed" / f"run_id={RUN_ID}" / "data")
     page = open(write_report(str(out), _summary(rows, leak_findings=2, published=False), spark)).read()
     sections = _sections(page)
-    assert "Quarantined by the leak check" in sections["overview"]
+    assert "<b>Quarantined</b>" in sections["summary"] and "leak check found personal data" in sections["summary"]
     assert "2 finding(s); the run was quarantined" in sections["masking-leak-check"]
     assert "Not shown: the leak check quarantined this run" in sections["top-flagged"]
     assert _images(sections["amount-distribution"]) and _images(sections["anomaly-scores"])
@@ -209,4 +213,92 @@ def test_missing_pieces_leave_every_section_with_a_note(tmp_path):
                 "top-flagged"):
         assert "No data for this run." in sections[sid], sid
     assert "The leak check did not run" in sections["masking-leak-check"]
-    assert "No transformed data was found" in sections["overview"]
+    assert "No transformed data was found" in sections["summary"]
+    assert "no labels" in sections["summary"]  # no evaluation: said, not left blank
+
+
+# ------------------------------------------------------------------ the first screen (issue 21)
+
+JOB_ID = "837e4d5404ee2602cbb3a092579b494d"
+RESULTS = f"/data/run/macie-results/AWSLogs/123456789012/Macie/local/{JOB_ID}"
+
+
+def _first_screen_summary(rows, **extra):
+    s = _summary(rows)
+    s["anomaly_evaluation"] = {"rows_evaluated": 240, "positives": 12, "flagged": 20, "true_positives": 9,
+                               "flagged_rate": 20 / 240, "precision_at_flagged_rate": 0.45,
+                               "recall_at_flagged_rate": 0.75, "roc_auc": 0.9312}
+    s["jobs"]["detect_pii"] = {"job": "detect_pii", "rows_in": 243, "rows_out": 243, "rows_quarantined": 0,
+                               "job_id": JOB_ID, "results_location": RESULTS,
+                               # a path holding personal data is still redacted
+                               "source_path": "/home/alice.planted@example.com/4111111111111111/x.csv",
+                               "detections_by_type": {"ADDRESS": 7, "EMAIL_ADDRESS": 3}}
+    s.update(extra)
+    return s
+
+
+def test_summary_leads_with_status_rows_quality_and_leak(spark, published_run):
+    out, rows = published_run
+    page = render_report(str(out), _first_screen_summary(rows), spark)
+    sections = _sections(page)
+    assert list(sections)[0] == "summary"
+    first = sections["summary"]
+    assert "<b>Published</b>" in first
+    for figure in (">243<", ">240<", ">3<", ">balanced<", ">0.931<", ">45.0 %<", ">75.0 %<", ">clean<"):
+        assert figure in first, figure
+    # the quarantined tile names its reasons in words
+    assert "Duplicate transaction id: 2" in first
+    # absent optional figures leave no tile and no error
+    assert "Re-identification risk" not in first and "could not be produced" not in page
+
+
+def test_summary_renders_optional_figures_generically(spark, published_run):
+    out, rows = published_run
+    summary = _first_screen_summary(rows, risk={"status": "passed", "min_k": 5, "k": 11, "quasi_identifiers":
+                                                ["amount_bin", "merchant_category"]},
+                                    redaction={"EMAIL_ADDRESS": 30, "CREDIT_CARD_NUMBER": 11})
+    summary["jobs"]["main_etl"]["fpe_fallbacks"] = {"card_number": 2, "account_number": 0}
+    first = _sections(render_report(str(out), summary, spark))["summary"]
+    assert "Re-identification risk" in first and ">passed<" in first and "Minimum k: <b>5</b>" in first
+    assert "Redaction" in first and "41 <span" in first and "Credit card number: <b>11</b>" in first
+    assert "Format-preserving fallbacks (main_etl)" in first and "card_number: <b>2</b>" in first
+    assert 'class="tile alert"' in first  # a fallback is not a success
+    # odd shapes (a bare number, a list, nested maps) are tolerated
+    odd = _first_screen_summary(rows, risk=7, redaction=[1, 2], fpe_fallbacks={"a": {"b": {"c": {"d": 1}}}})
+    assert "could not be produced" not in render_report(str(out), odd, spark)
+
+
+def test_pipeline_identifiers_are_shown_and_personal_data_in_them_is_not(spark, published_run):
+    out, rows = published_run
+    page = render_report(str(out), _first_screen_summary(rows), spark)
+    masking = _sections(page)["masking-leak-check"]
+    assert f"<td>Job id</td><td>{JOB_ID}</td>" in masking  # not [HEX]
+    assert RESULTS in masking  # the Macie layout's account id and job id stay readable
+    assert "[SECRET]" not in masking and "[HEX]" not in masking
+    assert "alice.planted@example.com" not in page and "4111111111111111" not in page
+    assert "/home/[EMAIL]/[NUMBER]/x.csv" in masking
+    assert "<td>Detections by type</td><td>Address</td><td>7</td>" in masking
+
+
+def test_raw_tables_fold_away_and_wide_tables_scroll(published_page):
+    page, _rows = published_page
+    sections = _sections(page)
+    assert "<details><summary>Per-stage table" in sections["row-accounting"]
+    assert "<details><summary>Bin edges table</summary>" in sections["amount-distribution"]
+    assert '<div class="scroll"><table class="rows">' in sections["top-flagged"]
+    assert "overflow-x:auto" in page
+
+
+def test_identifier_text_keeps_ids_and_redacts_personal_data():
+    from secure_transform.report_html import identifier_text, is_identifier_key, label
+
+    assert identifier_text(JOB_ID) == JOB_ID
+    assert identifier_text("s3://results/macie-" + "a" * 48) == "s3://results/macie-" + "a" * 48
+    assert identifier_text("run bob.raw@example.org 123-45-6789") == "run [EMAIL] [SSN]"
+    assert identifier_text("/x/AWSLogs/123456789012/Macie/4111111111111111") == "/x/AWSLogs/123456789012/Macie/[NUMBER]"
+    assert is_identifier_key("job_id") and is_identifier_key("results_location") and is_identifier_key("output")
+    assert not is_identifier_key("key_id") and not is_identifier_key("secret_path") and not is_identifier_key("memo")
+    assert label("detections_by_type.EMAIL_ADDRESS") == "Detections by type: email address"
+    assert label("cells_deferred_to_tokenization_by_column.card_number") == (
+        "Cells deferred to tokenization by column: card_number")
+    assert label("roc_auc") == "ROC-AUC" and label("pii_columns_protected") == "Columns protected"

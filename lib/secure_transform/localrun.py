@@ -44,6 +44,7 @@ class LocalRunConfig:
     pii_columns: dict | None = None
     binning_config: dict | None = None
     extra_args: dict = field(default_factory=dict)
+    own_input: Any = None  # an intake.OwnInput: the user's data instead of generated sample data
 
     @property
     def zones(self) -> dict[str, str]:
@@ -57,7 +58,7 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
     from .pipeline import default_binning_config, default_pii_columns
 
     z = cfg.zones
-    raw = os.path.join(z["sample"], "transactions")
+    raw = raw_zone(cfg)
     key_file = os.path.join(z["keys"], "dev-keyset.json")
     common = {"run_id": None}
     # the masking job gets main_etl's tokenization config: detections in those columns are left for
@@ -84,6 +85,13 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
         a["environment"] = "local"
         a.update(cfg.extra_args.get(job, {}))
     return args
+
+
+def raw_zone(cfg: LocalRunConfig) -> str:
+    """The raw zone: the user's staged input (``input/``) or the generated sample."""
+    if cfg.own_input is not None:
+        return os.path.join(os.path.abspath(cfg.output), "input", "transactions")
+    return os.path.join(cfg.zones["sample"], "transactions")
 
 
 def ensure_sample_data(spark_factory: Callable[[], Any], cfg: LocalRunConfig, log: Callable[[str], None]) -> dict:
@@ -120,7 +128,10 @@ def _spark_submit(cfg: LocalRunConfig, job: str, args: dict[str, str], log: Call
     if not os.path.exists(script):
         raise SecureTransformError(f"job script not found: {script} (give --jobs-dir)")
     submit = os.path.join(os.path.dirname(sys.executable), "spark-submit")
+    from .session import quiet_logging_java_option
+
     cmd = [submit, "--master", cfg.master, "--driver-memory", cfg.driver_memory,
+           "--driver-java-options", quiet_logging_java_option(),
            "--conf", "spark.sql.session.timeZone=UTC", "--conf", "spark.ui.enabled=false",
            "--conf", "spark.ui.showConsoleProgress=false",
            "--conf", f"spark.pyspark.python={sys.executable}", script]
@@ -150,8 +161,15 @@ def _last_error_line(path: str) -> str:
     return "see the log"
 
 
-def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[[str], None] = print) -> dict:
-    """Run every job; return (and write) ``run_summary.json``. Raises on a failed job."""
+def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[[str], None] = print,
+                       progress: Any = None) -> dict:
+    """Run every job; return (and write) ``run_summary.json``. Raises on a failed job.
+
+    ``progress`` is the stream of the per-job progress lines (default stderr); the seconds they
+    show are the ones recorded as each stage's ``seconds`` in the summary (wall time of the job,
+    Spark start-up included; the job's own measure is kept as ``job_seconds``).
+    """
+    from .progress import Stage
     from .runtime import execute, local_runtime
     from .session import build_spark_session
 
@@ -165,30 +183,49 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
     for path in cfg.zones.values():
         os.makedirs(path, exist_ok=True)
     t0 = time.perf_counter()
-    gen = ensure_sample_data(get_spark, cfg, log)
+    if cfg.own_input is not None:
+        from .intake import stage_input
+
+        gen = None
+        staged = stage_input(cfg.own_input, raw_zone(cfg))
+        log(f"input: {staged['files']:,} {staged['input_format']} file(s), {staged['input_bytes']:,} bytes, "
+            f"copied to {raw_zone(cfg)}" + (" with columns renamed" if staged["column_map"] else ""))
+    else:
+        gen = ensure_sample_data(get_spark, cfg, log)
     ensure_dev_key(cfg, log)
     all_args = job_arguments(cfg)
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     summaries: dict[str, dict] = {}
+    wall: dict[str, float] = {}
     entry_points = _entry_points()
+    if not cfg.spark_submit and holder["spark"] is None:
+        with Stage("starting Spark", stream=progress):
+            get_spark()
     for job in JOB_ORDER:
         args = dict(all_args[job], run_id=run_id)
-        log(f"[{JOB_ORDER.index(job) + 1}/{len(JOB_ORDER)}] {job} ...")
-        t = time.perf_counter()
+        watched = holder["spark"] if not cfg.spark_submit else None
         try:
-            if cfg.spark_submit:
-                if holder["spark"] is not None and spark is None:
-                    holder["spark"].stop()
-                    holder["spark"] = None
-                _spark_submit(cfg, job, args, log)
-                summaries[job] = sio.read_json(sio.parse_location(args["summary_location"], "summary"))
-            else:
-                rt = local_runtime(job, args, get_spark(), run_id=run_id)
-                summaries[job] = execute(rt, entry_points[job])
+            with Stage(f"[{JOB_ORDER.index(job) + 1}/{len(JOB_ORDER)}] {job:<14}", spark=watched, stream=progress) as st:
+                if cfg.spark_submit:
+                    if holder["spark"] is not None and spark is None:
+                        holder["spark"].stop()
+                        holder["spark"] = None
+                    _spark_submit(cfg, job, args, log)
+                    summaries[job] = sio.read_json(sio.parse_location(args["summary_location"], "summary"))
+                else:
+                    rt = local_runtime(job, args, get_spark(), run_id=run_id)
+                    summaries[job] = execute(rt, entry_points[job])
+                s = summaries[job]
+                if job == "main_etl" and s.get("output") and cfg.own_input is None:
+                    s["anomaly_evaluation"] = _evaluate(get_spark(), s["output"], os.path.join(cfg.zones["sample"], "labels"))
+                st.detail = lambda s=s: (f"{s.get('rows_in', 0):,} in, {s.get('rows_out', 0):,} out, "
+                                         f"{s.get('rows_quarantined', 0):,} quarantined")
         except AllInputsQuarantinedError as exc:
             # the run ends here with its own status: summary, report and alert, then a non-zero exit
             summaries[job] = dict(exc.summary or {})
             summary = all_quarantined_summary(summaries, gen, str(exc))
+            if cfg.own_input is not None:
+                summary.update(staged)
             summary["seconds"] = round(time.perf_counter() - t0, 1)
             summary["output"] = os.path.abspath(cfg.output)
             from .report import write_report
@@ -196,18 +233,16 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
             summary["report"] = write_report(cfg.output, summary, spark=holder["spark"])
             sio.write_json(sio.parse_location(os.path.join(cfg.output, "run_summary.json"), "summary"), summary)
             raise
-        s = summaries[job]
-        if job == "main_etl" and s.get("output"):
-            s["anomaly_evaluation"] = _evaluate(get_spark(), s["output"], os.path.join(cfg.zones["sample"], "labels"))
-        log(f"      {job}: {s.get('rows_in', 0):,} in, {s.get('rows_out', 0):,} out, "
-            f"{s.get('rows_quarantined', 0):,} quarantined ({time.perf_counter() - t:.1f}s)")
-    summary = combine_summaries(summaries, gen)
+        wall[job] = st.seconds
+    summary = combine_summaries(summaries, gen, wall_seconds=wall)
+    if cfg.own_input is not None:
+        summary.update(staged)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     summary["output"] = os.path.abspath(cfg.output)
     from .report import write_report
 
-    log("writing the run report ...")
-    summary["report"] = write_report(cfg.output, summary, spark=get_spark())
+    with Stage("writing the run report", spark=holder["spark"], stream=progress):
+        summary["report"] = write_report(cfg.output, summary, spark=get_spark())
     sio.write_json(sio.parse_location(os.path.join(cfg.output, "run_summary.json"), "summary"), summary)
     return summary
 
@@ -251,7 +286,8 @@ def all_quarantined_summary(jobs: dict[str, dict], generated: dict | None, detai
     return summary
 
 
-def combine_summaries(jobs: dict[str, dict], generated: dict | None = None) -> dict:
+def combine_summaries(jobs: dict[str, dict], generated: dict | None = None, *,
+                      wall_seconds: dict[str, float] | None = None) -> dict:
     """One run-level summary; checks that rows flow from job to job without loss."""
     mask = jobs.get("macie_masking", {})
     etl = jobs.get("main_etl", {})
@@ -282,8 +318,11 @@ def combine_summaries(jobs: dict[str, dict], generated: dict | None = None) -> d
         "jobs": jobs,
     }
     for name, s in jobs.items():
-        summary["stages"].append({"name": name, "seconds": s.get("seconds"), "rows_in": s.get("rows_in"),
-                                  "rows_out": s.get("rows_out"), "rows_quarantined": s.get("rows_quarantined")})
+        stage = {"name": name, "seconds": s.get("seconds"), "rows_in": s.get("rows_in"),
+                 "rows_out": s.get("rows_out"), "rows_quarantined": s.get("rows_quarantined")}
+        if wall_seconds and wall_seconds.get(name) is not None:
+            stage["job_seconds"], stage["seconds"] = s.get("seconds"), wall_seconds[name]
+        summary["stages"].append(stage)
     if generated:
         summary["generated"] = generated
     if rows_in != summary["rows_out"] + rows_quarantined:

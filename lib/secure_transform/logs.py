@@ -33,13 +33,28 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def redact(text: str) -> str:
-    """Replace every PII-looking span of ``text`` by a typed placeholder."""
+# Rules that stay on for identifiers the pipeline made itself (job ids, run ids, paths): every
+# personal-data rule; only the key-sized hex/base64 blob rules, which hide such ids, are left out.
+_BLOB_PLACEHOLDERS = ("[SECRET]", "[HEX]")
+_PERSONAL_PATTERNS = tuple((p, r) for p, r in _PATTERNS if r not in _BLOB_PLACEHOLDERS)
+
+
+def _apply(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     if not text:
         return text
-    for pattern, placeholder in _PATTERNS:
+    for pattern, placeholder in patterns:
         text = pattern.sub(placeholder, text)
     return text
+
+
+def redact_personal_data(text: str) -> str:
+    """Like :func:`redact` without the hex/base64 blob rules: for pipeline-made identifiers only."""
+    return _apply(text, _PERSONAL_PATTERNS)
+
+
+def redact(text: str) -> str:
+    """Replace every PII-looking span of ``text`` by a typed placeholder."""
+    return _apply(text, _PATTERNS)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -26,7 +26,6 @@ How it stays safe and cheap:
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import math
@@ -38,22 +37,26 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import io as sio
 from .logs import redact
+from .report_html import (details, e, fmt_num, identifier_text, is_identifier_key, label, note, safe_text,
+                          table)
+from .report_summary import summary_section
 
 __all__ = ["REPORT_FILE", "SECTIONS", "write_report", "render_report"]
 
 REPORT_FILE = "report.html"
 #: (section id, title) in page order; every section is always present.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("overview", "Run overview"),
-    ("row-accounting", "Row accounting per stage"),
-    ("masking-leak-check", "Masking and leak-check results"),
+    ("summary", "Summary"),
+    ("anomaly-scores", "Anomaly scores and the threshold"),
+    ("top-flagged", "Top flagged transactions"),
+    ("flagged-over-time", "Flagged transactions over time"),
+    ("row-accounting", "Rows per job"),
     ("amount-distribution", "Amount distribution and bin edges"),
     ("rows-per-bin", "Rows per amount bin"),
     ("merchant-categories", "Merchant categories and risk levels"),
-    ("anomaly-scores", "Anomaly score distribution"),
-    ("flagged-over-time", "Flagged transactions over time"),
-    ("top-flagged", "Top flagged transactions"),
+    ("masking-leak-check", "Detection, masking and leak check"),
     ("safety-rails", "Refusals, fallbacks and rows of unknown count"),
+    ("run-details", "Run details"),
 )
 # Columns of the transformed output the report may read; nothing else is selected.
 _DATA_COLUMNS = ("transaction_id", "customer_id", "transaction_ts", "amount", "currency", "amount_bin",
@@ -71,17 +74,7 @@ _TOP_CATEGORIES = 15
 
 # ------------------------------------------------------------------------------- html helpers
 
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _safe_text(value: Any, limit: int = 200) -> str:
-    """A string from data or another job's summary: redacted, shortened, escaped."""
-    text = redact(str(value))
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return _e(text)
+_e, _safe_text, _fmt_num, _table, _note = e, safe_text, fmt_num, table, note
 
 
 def _token_cell(value: Any) -> str:
@@ -94,29 +87,11 @@ def _token_cell(value: Any) -> str:
     return _safe_text(text)
 
 
-def _fmt_num(value: Any, digits: int = 2) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return _e(value)
-        return f"{value:,.{digits}f}" if abs(value) >= 0.01 or value == 0 else f"{value:.3g}"
-    return _safe_text(value)
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, css: str = "") -> str:
-    """Rows are already-safe HTML cells; headers are escaped here."""
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{_e(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _note(text: str, kind: str = "note") -> str:
-    return f'<p class="{_e(kind)}">{_e(text)}</p>'
+def _value_cell(key: str, value: Any) -> str:
+    """A value from a job summary: numbers formatted, pipeline-made identifiers shown, text redacted."""
+    if isinstance(value, str):
+        return identifier_text(value) if is_identifier_key(key) else _safe_text(value)
+    return _fmt_num(value)
 
 
 def _png(fig: Any, alt: str) -> str:
@@ -222,38 +197,29 @@ def _locate(output_dir: str, summary: Mapping[str, Any]) -> _Run:
 # ----------------------------------------------------------------------------------- sections
 
 
-def _overview(run: _Run) -> str:
+def _summary(run: _Run) -> str:
+    return summary_section(run.summary, run.status, run.notes)
+
+
+def _run_details(run: _Run) -> str:
+    """Identifiers and versions: needed to find or reproduce the run, not to read it."""
     s = run.summary
-    status_text = {
-        "published": "Published: the leak check passed and the run is visible to readers.",
-        "pending": "Written but not published (the leak check has not passed it).",
-        "quarantined": "Quarantined by the leak check: the figures below are aggregates of the quarantined copy; "
-                       "no row-level data is shown.",
-        "missing": "No transformed data found for this run.",
-    }[run.status]
-    rows = [
-        ["Run id", _safe_text(run.run_id or "unknown")],
-        ["Status", _e(status_text)],
-        ["Rows in", _fmt_num(s.get("rows_in"))],
-        ["Rows out (published)", _fmt_num(s.get("rows_out"))],
-        ["Rows quarantined", _fmt_num(s.get("rows_quarantined"))],
-        ["Anomalies flagged", _fmt_num(s.get("anomalies_flagged"))],
-        ["Anomaly rate", _fmt_num(round(100 * s["anomaly_rate"], 3)) + " %" if isinstance(s.get("anomaly_rate"), (int, float)) else ""],
-        ["Leak findings", _fmt_num(s.get("leak_findings"))],
-        ["Columns protected", _safe_text(", ".join(map(str, s.get("pii_columns_protected") or [])), 500)],
-        ["Pipeline seconds", _fmt_num(s.get("seconds"))],
-    ]
-    versions = [(k, run.etl.get(k)) for k in ("config_hash", "bin_edges_version", "anomaly_model_version",
-                                              "merchant_mapping_version", "key_version")]
-    rows += [[k.replace("_", " ").capitalize(), _token_cell(v) if k == "config_hash" else _safe_text(v)]
-             for k, v in versions if v]
-    accounted = all(isinstance(s.get(k), int) for k in ("rows_in", "rows_out", "rows_quarantined"))
-    check = ""
-    if accounted:
-        ok = s["rows_in"] == s["rows_out"] + s["rows_quarantined"]
-        check = _note(("Every input row is accounted for: rows in = rows out + rows quarantined."
-                       if ok else "Row accounting does NOT balance for this run."), "ok" if ok else "alert")
-    return _table(["", ""], rows, css="kv") + check + "".join(_note(n) for n in run.notes)
+    rows = [["Run id", identifier_text(run.run_id or "unknown")],
+            ["Output directory", identifier_text(run.output_dir)]]
+    for key in ("config_hash", "bin_edges_version", "anomaly_model_version", "merchant_mapping_version", "key_version"):
+        value = run.etl.get(key)
+        if value:
+            rows.append([_e(label(key)), _token_cell(value) if key == "config_hash" else identifier_text(value)])
+    for key in ("input", "input_format", "column_map"):
+        value = s.get(key)
+        if isinstance(value, Mapping):
+            value = ", ".join(f"{a} \u2192 {b}" for a, b in value.items())
+        if value:
+            rows.append([_e(label(key)), _safe_text(value, 400) if key == "column_map" else identifier_text(value)])
+    rows.append(["Columns protected", _safe_text(", ".join(map(str, s.get("pii_columns_protected") or [])), 500)])
+    if isinstance(s.get("seconds"), (int, float)):
+        rows.append(["Pipeline seconds", _fmt_num(float(s["seconds"]), 1)])
+    return _table(["", ""], rows, css="kv")
 
 
 def _stage_rows(run: _Run) -> list[tuple[str, str, Mapping[str, Any]]]:
@@ -261,47 +227,63 @@ def _stage_rows(run: _Run) -> list[tuple[str, str, Mapping[str, Any]]]:
     for job, js in run.jobs.items():
         if not isinstance(js, Mapping):
             continue
-        rows.append((str(job), "(job)", js))
+        rows.append((str(job), "(whole job)", js))
         for st in js.get("stages") or []:
             if isinstance(st, Mapping):
                 rows.append((str(job), str(st.get("name", "")), st))
     return rows
 
 
+def _rows_chart(jobs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    """Rows in/out/quarantined per job on a log axis, each bar labelled with its exact count, so
+    99 quarantined rows stay visible beside 100,000 rows out (a zero is written as 0)."""
+    fig = _figure(9.5, 0.9 + 0.75 * len(jobs))
+    ax = fig.subplots()
+    names = [label(j) for j, _ in jobs][::-1]
+    series = (("rows_in", "rows in", "#5b8def"), ("rows_out", "rows out", "#4c9a2a"),
+              ("rows_quarantined", "rows quarantined", "#c0392b"))
+    h = 0.26
+    top = 1.0
+    for k, (key, name, color) in enumerate(series):
+        values = [js.get(key) for _, js in jobs][::-1]
+        ys = [i + (1 - k) * h for i in range(len(names))]
+        widths = [float(v) if isinstance(v, (int, float)) and v > 0 else 0.0 for v in values]
+        ax.barh(ys, [max(w - 0.8, 0.0) for w in widths], h, left=0.8, label=name, color=color)
+        for y, v, w in zip(ys, values, widths):
+            if isinstance(v, (int, float)):
+                ax.annotate(f"{int(v):,}", (max(w, 1.0), y), xytext=(3, 0), textcoords="offset points",
+                            va="center", fontsize=9, color="#333")
+        top = max([top] + widths)
+    ax.set_xscale("log")
+    ax.set_xlim(0.8, top * 8)
+    ax.set_yticks(list(range(len(names))), names, fontsize=10)
+    ax.set_xlabel("rows (log scale: small counts stay visible)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=9, frameon=False)
+    return _png(fig, "Rows in, out and quarantined per job (log scale, counts written at each bar)")
+
+
 def _row_accounting(run: _Run) -> str:
     parts = []
     jobs = [(j, js) for j, js in run.jobs.items() if isinstance(js, Mapping)]
     if jobs:
-        fig = _figure(9, 0.6 + 0.55 * len(jobs))
-        ax = fig.subplots()
-        names = [j for j, _ in jobs][::-1]
-        values = {k: [float(js.get(k) or 0) for _, js in jobs][::-1] for k in ("rows_in", "rows_out", "rows_quarantined")}
-        y = range(len(names))
-        h = 0.27
-        ax.barh([i + h for i in y], values["rows_in"], h, label="rows in", color="#5b8def")
-        ax.barh(list(y), values["rows_out"], h, label="rows out", color="#4c9a2a")
-        ax.barh([i - h for i in y], values["rows_quarantined"], h, label="rows quarantined", color="#c0392b")
-        ax.set_yticks(list(y), names)
-        ax.set_xlabel("rows")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-        ax.set_title("Rows per job")
-        parts.append(_png(fig, "Rows in, out and quarantined per job"))
+        parts.append(_rows_chart(jobs))
+    reasons = run.summary.get("reject_reasons") or run.etl.get("reject_reasons") or {}
+    if isinstance(reasons, Mapping) and reasons:
+        parts.append("<h3>Quarantined rows by reason</h3>" + _table(
+            ["Reason", "Rows"], [[_safe_text(k), _fmt_num(v)] for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0]))]))
     rows = []
     for job, stage, st in _stage_rows(run):
         rin, rout, rq = st.get("rows_in"), st.get("rows_out"), st.get("rows_quarantined")
         balanced = ""
         if all(isinstance(v, int) for v in (rin, rout, rq)):
             balanced = "yes" if rin == rout + rq else "NO"
-        rows.append([_safe_text(job), _safe_text(stage), _fmt_num(st.get("seconds"), 1), _fmt_num(rin),
+        rows.append([_e(label(job)), _safe_text(stage), _fmt_num(st.get("seconds"), 1), _fmt_num(rin),
                      _fmt_num(rout), _fmt_num(rq), _e(balanced)])
     if rows:
-        parts.append(_table(["Job", "Stage", "Seconds", "Rows in", "Rows out", "Rows quarantined", "Balanced"], rows))
+        parts.append(details("Per-stage table (seconds and rows of every stage)", _table(
+            ["Job", "Stage", "Seconds", "Rows in", "Rows out", "Rows quarantined", "Balanced"], rows)))
     else:
         parts.append(_note("No job summaries in the run summary."))
-    reasons = run.summary.get("reject_reasons") or run.etl.get("reject_reasons") or {}
-    if isinstance(reasons, Mapping) and reasons:
-        parts.append("<h3>Quarantined rows by reason</h3>" + _table(
-            ["Reason", "Rows"], [[_safe_text(k), _fmt_num(v)] for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0]))]))
     return "".join(parts)
 
 
@@ -324,6 +306,9 @@ def _count_maps(js: Mapping[str, Any]) -> list[tuple[str, dict[str, float]]]:
     return found
 
 
+_LEAK_JOBS = ("detect_pii", "macie_masking", "leak_check")
+
+
 def _masking_leak(run: _Run) -> str:
     parts = []
     leak = run.jobs.get("leak_check")
@@ -336,27 +321,39 @@ def _masking_leak(run: _Run) -> str:
             parts.append(_note(f"Leak check: {n:,} finding(s); the run was quarantined and not published.", "alert"))
     else:
         parts.append(_note("The leak check did not run (or its summary is missing)."))
-    charts = []
-    for job in ("detect_pii", "macie_masking", "leak_check"):
+    charts, folded = [], []
+    for job in _LEAK_JOBS:
         js = run.jobs.get(job)
         if not isinstance(js, Mapping):
-            parts.append(_note(f"{job}: no summary."))
+            parts.append(_note(f"{label(job)}: no summary."))
             continue
-        rows = [[_safe_text(k), _fmt_num(v) if not isinstance(v, str) else _safe_text(v)]
-                for k, v in _flatten("", js) if k not in ("job", "run_id", "started_at")]
-        parts.append(f"<h3>{_e(job)}</h3>" + (_table(["Measure", "Value"], rows, css="kv") if rows else _note("empty")))
-        charts += [(f"{job}: {name}", counts) for name, counts in _count_maps(js)]
+        maps = _count_maps(js)
+        charts += [(f"{label(job)}: {label(name)}", counts) for name, counts in maps]
+        map_names = {name for name, _ in maps}
+        rows = [[_e(label(k)), _value_cell(k, v)] for k, v in _flatten("", js)
+                if k not in ("job", "run_id", "started_at") and k.split(".")[0] not in map_names]
+        count_rows = [[_e(label(name)), _e(label(k) if k.isupper() else k), _fmt_num(int(v) if v.is_integer() else v)]
+                      for name, counts in maps for k, v in sorted(counts.items(), key=lambda kv: -kv[1])]
+        body = (_table(["Measure", "Value"], rows, css="kv") if rows else "") + (
+            _table(["Count", "Of", "Value"], count_rows) if count_rows else "")
+        folded.append(details(f"{label(job)}: every figure the job reported", body or _note("empty")))
     if charts:
         charts = charts[:4]
-        fig = _figure(9, 2.2 * len(charts))
-        axes = fig.subplots(len(charts), 1, squeeze=False)
+        fig = _figure(9.5, 0.8 + sum(0.45 + 0.24 * min(len(c), 12) for _, c in charts))
+        axes = fig.subplots(len(charts), 1, squeeze=False,
+                            height_ratios=[0.45 + 0.24 * min(len(c), 12) for _, c in charts])
         for ax, (title, counts) in zip(axes[:, 0], charts):
-            items = sorted(counts.items(), key=lambda kv: kv[1])[-15:]
-            ax.barh([redact(k)[:40] for k, _ in items], [v for _, v in items], color="#8e44ad")
-            ax.set_title(redact(title)[:80], fontsize=10)
-            ax.tick_params(labelsize=8)
+            items = sorted(counts.items(), key=lambda kv: kv[1])[-12:]
+            names = [redact(label(k) if k.isupper() else k)[:40] for k, _ in items]
+            bars = ax.barh(names, [v for _, v in items], color="#8e44ad")
+            for bar, (_k, v) in zip(bars, items):
+                ax.annotate(f"{int(v):,}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=9)
+            ax.set_title(redact(title)[:80], fontsize=11, loc="left")
+            ax.tick_params(labelsize=9)
+            ax.margins(x=0.15)
         parts.append(_png(fig, "Counts reported by the detection, masking and leak-check jobs"))
-    return "".join(parts)
+    return "".join(parts + folded)
 
 
 class _Data:
@@ -430,10 +427,20 @@ def _amount_distribution(run: _Run, data: _Data | None) -> str:
         edges = [float(e) for e in (run.edges.get("edges", {}).get("global") or []) if isinstance(e, (int, float))]
         labels = list(run.edges.get("labels") or [])
         interior = [e for e in edges[1:-1] if e > 0 and math.isfinite(e)]
-        for i, e in enumerate(interior):
+        for e in interior:
             ax.axvline(e, color="#c0392b", linestyle="--", linewidth=1)
-            ax.annotate(f"{e:,.2f}", (e, 1), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                        va="top", ha="right", color="#c0392b")
+        # Bin names written horizontally inside their bins (alternating heights so neighbours do not
+        # collide); the exact edges are in the table below, not in tiny rotated text.
+        x_lo, x_hi = 10 ** lo, 10 ** (lo + _AMOUNT_BINS * width)
+        bounds = [x_lo] + interior + [x_hi]
+        for i in range(len(bounds) - 1):
+            a, b = max(bounds[i], x_lo), min(bounds[i + 1], x_hi)
+            if b <= a:
+                continue
+            name = str(labels[i]) if i < len(labels) else str(i)
+            ax.annotate(redact(name)[:14], (math.sqrt(a * b), 0.97 - 0.07 * (i % 2)), xycoords=("data", "axes fraction"),
+                        ha="center", va="top", fontsize=9, color="#7b241c",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
         ax.set_title(f"Amount distribution with the {len(interior)} interior bin edges "
                      f"({run.edges.get('method', '?')} method)")
         edge_rows = [[_safe_text(labels[i] if i < len(labels) else i), _fmt_num(edges[i]), _fmt_num(edges[i + 1])]
@@ -441,7 +448,8 @@ def _amount_distribution(run: _Run, data: _Data | None) -> str:
         per_currency = run.edges.get("edges", {}).get("per_currency") or {}
         if per_currency:
             notes.append(f"Per-currency edges exist for {len(per_currency)} currencies; the global edges are drawn.")
-        body = _png(fig, "Histogram of amounts with bin edges") + _table(["Bin", "From", "To"], edge_rows)
+        body = _png(fig, "Histogram of amounts with bin edges") + details(
+            "Bin edges table", _table(["Bin", "From", "To"], edge_rows))
     else:
         ax.set_title("Amount distribution")
         body = _png(fig, "Histogram of amounts")
@@ -464,18 +472,21 @@ def _rows_per_bin(run: _Run, data: _Data | None) -> str:
                   key=lambda r: (r["b"] is None, r["b"] if r["b"] is not None else 0))
     names = [redact(str(r["l"] if r["l"] is not None else r["b"]))[:30] for r in rows]
     counts = [int(r["n"]) for r in rows]
-    fig = _figure(9, 3.8)
+    fig = _figure(9.5, 0.9 + 0.38 * len(rows))
     ax = fig.subplots()
-    bars = ax.bar(names, counts, color="#5b8def")
+    ys = list(range(len(rows)))[::-1]  # first bin on top
+    bars = ax.barh(ys, counts, color="#5b8def")
     for bar, r in zip(bars, rows):
         rate = (int(r["f"] or 0) / int(r["n"])) if r["n"] else 0
-        ax.annotate(f"{rate:.1%} flagged", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                    va="bottom", fontsize=7)
-    ax.set_ylabel("transactions")
-    ax.set_title("Rows per amount bin (label: share flagged as anomalous)")
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    table = _table(["Bin", "Label", "Rows", "Flagged"],
-                   [[_fmt_num(r["b"]), _safe_text(r["l"]), _fmt_num(int(r["n"])), _fmt_num(int(r["f"] or 0))] for r in rows])
+        ax.annotate(f"{int(r['n']):,}  ({rate:.1%} flagged)", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(ys, names, fontsize=10)
+    ax.margins(x=0.25)
+    ax.set_xlabel("transactions")
+    ax.set_title("Rows per amount bin (share flagged as anomalous in brackets)")
+    table = details("Rows per bin table", _table(
+        ["Bin", "Label", "Rows", "Flagged"],
+        [[_fmt_num(r["b"]), _safe_text(r["l"]), _fmt_num(int(r["n"])), _fmt_num(int(r["f"] or 0))] for r in rows]))
     return _png(fig, "Bar chart of rows per amount bin") + table
 
 
@@ -496,17 +507,18 @@ def _merchants(run: _Run, data: _Data | None) -> str:
     items = list(reversed(top))
     ax1.barh([redact(str(r["c"]))[:32] for r in items], [int(r["n"]) for r in items],
              color=[_RISK_COLORS.get(str(r["r"]).lower(), "#7f8c8d") for r in items])
-    ax1.set_title(f"Top {len(items)} merchant categories (colour = risk level)", fontsize=10)
-    ax1.tick_params(labelsize=8)
+    ax1.set_title(f"Top {len(items)} merchant categories (colour = risk level)", fontsize=11)
+    ax1.tick_params(labelsize=9.5)
     order = sorted(levels, key=lambda r: ["low", "medium", "high"].index(str(r["r"]).lower())
                    if str(r["r"]).lower() in ("low", "medium", "high") else 3)
     names = [redact(str(r["r"]))[:16] for r in order]
     rates = [100 * int(r["f"] or 0) / int(r["n"]) if r["n"] else 0 for r in order]
     ax2.bar(names, [int(r["n"]) for r in order], color=[_RISK_COLORS.get(n.lower(), "#7f8c8d") for n in names])
-    ax2.set_title("Rows per risk level", fontsize=10)
+    ax2.set_title("Rows per risk level (line: % flagged)", fontsize=11)
+    ax2.tick_params(labelsize=10)
     twin = ax2.twinx()
     twin.plot(names, rates, "ko-", markersize=4)
-    twin.set_ylabel("% flagged", fontsize=8)
+    twin.set_ylabel("% flagged", fontsize=10)
     table = _table(["Risk level", "Rows", "Flagged", "% flagged"],
                    [[_safe_text(r["r"]), _fmt_num(int(r["n"])), _fmt_num(int(r["f"] or 0)), _fmt_num(rate, 2)]
                     for r, rate in zip(order, rates)])
@@ -624,8 +636,20 @@ def _top_flagged(run: _Run, data: _Data | None, top_n: int) -> str:
             return _fmt_num(value, 2)
         return _safe_text(value, 80)
 
-    headers = ["#"] + [("customer (token)" if c == "customer_id" else c.replace("_", " ")) for c in cols]
-    body = [[_e(i + 1)] + [cell(c, r[c]) for c in cols] for i, r in enumerate(rows)]
+    # One column per idea, so the table fits the page: amount with its currency, and the model's
+    # feature values stacked in one cell beside its reasons.
+    shown = [c for c in show if c != "currency"]
+    headers = ["#"] + [_TOP_HEADERS.get(c, label(c)) for c in shown] + (["Feature values"] if features else [])
+
+    def amount_cell(r: Any) -> str:
+        text = cell("amount", r["amount"])
+        return text + (f" {_safe_text(r['currency'], 8)}" if "currency" in cols and r["currency"] else "")
+
+    def features_cell(r: Any) -> str:
+        return "<br>".join(f"{_e(f)} = {cell(f, r[f])}" for f in features if r[f] is not None)
+
+    body = [[_e(i + 1)] + [amount_cell(r) if c == "amount" else cell(c, r[c]) for c in shown]
+            + ([features_cell(r)] if features else []) for i, r in enumerate(rows)]
     notes = [f"The {len(rows)} highest-scoring flagged transactions. Contributing features are the model's "
              "explanation (anomaly reasons) and the feature values the model saw."]
     if "customer_id" in data.types and "customer_id" not in show:
@@ -635,16 +659,35 @@ def _top_flagged(run: _Run, data: _Data | None, top_n: int) -> str:
     return _table(headers, body, css="rows") + "".join(_note(n) for n in notes)
 
 
+_TOP_HEADERS = {"transaction_id": "Transaction", "customer_id": "Customer (token)", "transaction_ts": "Time (UTC)",
+                "amount": "Amount", "amount_bin_label": "Amount bin", "merchant_category": "Merchant category",
+                "merchant_risk_level": "Risk", "anomaly_score": "Score", "anomaly_reasons": "Why flagged"}
+
+
 # ----------------------------------------------------------------------------------- the page
 
 _CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
-h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #5b8def;padding-bottom:.2em;margin-top:2em}
-h3{margin-bottom:.3em}table{border-collapse:collapse;margin:.6em 0;font-size:.85em}
-th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f3f5fa}
-table.kv td:first-child{font-weight:600}img{max-width:100%;height:auto;display:block;margin:.5em 0}
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.2em auto;max-width:1180px;color:#222;padding:0 1.2em;font-size:15px}
+h1{font-size:1.45em;margin:.1em 0}h2{border-bottom:2px solid #5b8def;padding-bottom:.2em;margin-top:1.8em;font-size:1.25em}
+h3{margin-bottom:.3em;font-size:1.05em}div.scroll{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
+th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f5fa}
+table.rows{font-size:.8em}table.rows td{max-width:22em;overflow-wrap:anywhere}
+table.kv td:first-child{font-weight:600;white-space:nowrap}img{max-width:100%;height:auto;display:block;margin:.5em 0}
 p.note{color:#555}p.ok{color:#1e7b34;font-weight:600}p.alert{color:#b03a2e;font-weight:600}
-nav a{margin-right:1em;font-size:.9em}.token{font-family:monospace}footer{margin-top:3em;color:#777;font-size:.8em}
+p.sub{color:#555;margin:.1em 0 .6em;font-size:.9em}
+nav{font-size:.88em;margin:.4em 0 .8em}nav a{margin-right:.9em;color:#2c5fc9;text-decoration:none}
+.token{font-family:monospace}footer{margin-top:3em;color:#777;font-size:.8em}
+details{margin:.5em 0}summary{cursor:pointer;color:#2c5fc9}
+.banner{padding:.6em 1em;border-radius:6px;font-size:1.08em;margin:.4em 0 .8em}
+.banner.ok{background:#e6f4ea;border-left:6px solid #1e7b34}.banner.warn{background:#fff4e0;border-left:6px solid #e69f00}
+.banner.alert{background:#fdecea;border-left:6px solid #b03a2e}
+.tiles{display:grid;grid-template-columns:repeat(4,1fr);gap:.6em;margin:.6em 0}
+.tile{border:1px solid #dde3ee;border-radius:6px;padding:.5em .8em;background:#fafbfd}
+.tile .t{font-size:.8em;color:#555;text-transform:uppercase;letter-spacing:.03em}
+.tile .v{font-size:1.6em;font-weight:650;margin:.1em 0}.tile .s{font-size:.82em;color:#444}
+.tile .unit{font-size:.55em;color:#666;font-weight:400}
+.tile.ok .v{color:#1e7b34}.tile.warn .v{color:#a66a00}.tile.alert .v{color:#b03a2e}.tile.alert{border-color:#e3a39c}
 """
 
 
@@ -700,7 +743,8 @@ def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None
         except Exception as exc:  # noqa: BLE001 - unreadable data: the summary sections still render
             run.notes.append(f"The run's data could not be read ({type(exc).__name__}); data sections are empty.")
     builders = {
-        "overview": lambda: _overview(run),
+        "summary": lambda: _summary(run),
+        "run-details": lambda: _run_details(run),
         "row-accounting": lambda: _row_accounting(run),
         "masking-leak-check": lambda: _masking_leak(run),
         "amount-distribution": lambda: _amount_distribution(run, data),
@@ -724,7 +768,7 @@ def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_safe_text(title)}</title>"
             f"<style>{_CSS}</style></head><body><h1>{_safe_text(title)}</h1>"
-            f"<p class=\"note\">Generated {_e(now)} from {_safe_text(run.output_dir, 300)}. "
+            f"<p class=\"sub\">Generated {_e(now)} from {identifier_text(run.output_dir)}. "
             "Only transformed (tokenized) data is used; no raw personal data is shown.</p>"
             f"<nav>{nav}</nav>{''.join(sections)}"
             "<footer>secure-ml-transform &middot; self-contained report (no external assets)</footer></body></html>\n")

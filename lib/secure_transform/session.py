@@ -13,6 +13,15 @@ import sys
 LOG_LEVEL_ENV = "SECURE_TRANSFORM_SPARK_LOG_LEVEL"
 
 
+LOG4J2_PROPERTIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "log4j2.properties")
+
+
+def quiet_logging_java_option() -> str:
+    """The JVM option that loads our log4j2 configuration: warnings stay, the known-harmless ones
+    every local run printed (loopback hostname, native-hadoop library, truncated plan strings) go."""
+    return f"-Dlog4j2.configurationFile=file:{LOG4J2_PROPERTIES}"
+
+
 def build_spark_session(app_name: str, master: str | None = None, shuffle_partitions: int = 64, *,
                         extra_conf: dict | None = None):
     """A local session. ``shuffle_partitions`` is an upper bound: adaptive execution coalesces
@@ -42,6 +51,8 @@ def build_spark_session(app_name: str, master: str | None = None, shuffle_partit
         # Local runs never write Hive metastore files into the working directory.
         "spark.sql.catalogImplementation": "in-memory",
         "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "secure-transform-warehouse"),
+        # read when the driver JVM starts (the first session of the process)
+        "spark.driver.extraJavaOptions": quiet_logging_java_option(),
     }
     conf.update(extra_conf or {})
     for key, value in conf.items():
