@@ -43,6 +43,7 @@ class LocalRunConfig:
     regenerate: bool = False
     pii_columns: dict | None = None
     binning_config: dict | None = None
+    risk_config: dict | None = None
     extra_args: dict = field(default_factory=dict)
     own_input: Any = None  # an intake.OwnInput: the user's data instead of generated sample data
 
@@ -55,7 +56,7 @@ class LocalRunConfig:
 
 def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
     from .merchant import default_mapping_path
-    from .pipeline import default_binning_config, default_pii_columns
+    from .pipeline import default_binning_config, default_pii_columns, default_risk_config
 
     z = cfg.zones
     raw = raw_zone(cfg)
@@ -75,6 +76,7 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
             "binning_config": json.dumps(cfg.binning_config or default_binning_config()),
             "merchant_mapping": default_mapping_path(),
             "anomaly_threshold": str(cfg.anomaly_threshold), "key_file": key_file,
+            "risk_config": json.dumps(cfg.risk_config or default_risk_config()),
         },
         "leak_check": {"source_bucket": z["transformed"], "quarantine_bucket": z["quarantine"]},
     }
@@ -314,6 +316,7 @@ def combine_summaries(jobs: dict[str, dict], generated: dict | None = None, *,
         # objects quarantined whose rows could not be counted (damaged, unreadable): not in rows_in
         "objects_with_unknown_rows": int(mask.get("objects_with_unknown_rows", 0)),
         "format_preserving_fallbacks": etl.get("format_preserving_fallbacks", {}),
+        "reidentification_risk": etl.get("reidentification_risk"),
         "stages": [],
         "jobs": jobs,
     }

@@ -19,6 +19,7 @@ from . import compression
 from . import io as sio
 from . import publish
 from . import lineage
+from . import riskgate
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
 from .fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
@@ -234,6 +235,7 @@ def run_main_etl(rt: Any) -> dict:
     from .binning import (AMOUNT_BIN, AMOUNT_BIN_LABEL, BinEdges, binning_metrics, ensure_compatible, fit_bins,
                           with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
+    from .risk import REASON_COLUMN, assess_risk, check_risk_columns, split_by_risk, with_quasi_identifier_features, with_risk_reason
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -275,7 +277,9 @@ def run_main_etl(rt: Any) -> dict:
         valid = valid.drop("raw_record_sha256", "raw_record_chars")  # only quarantined lines have them
 
     with rt.stage("tokenize") as st:
+        valid = with_quasi_identifier_features(valid, cfg.risk)  # before tokenization removes their sources
         valid = tokenize_columns(valid, cfg.pii, keyset)
+        riskgate.check_output_columns(valid.columns, cfg.anomaly, cfg.risk)  # fail closed before any write
         rejected = tokenize_columns(rejected, cfg.pii, keyset)
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
@@ -325,27 +329,50 @@ def run_main_etl(rt: Any) -> dict:
 
     out_loc = publish.data_location(cfg.target, rt.run_id)
     q_loc = cfg.quarantine.child("rows", f"run_id={rt.run_id}")
+    risk_q_loc = riskgate.risk_quarantine_location(cfg.quarantine, rt.run_id)
+    suppressed = None
     with rt.stage("write") as st:
         out_df = valid.withColumn("transaction_date", F.to_date("transaction_ts"))
+        if cfg.risk is not None:
+            check_risk_columns(out_df.schema, cfg.risk, "main_etl output")
+        if cfg.risk is not None and cfg.risk.action == "suppress" and not no_rows:
+            # Window counts over the quasi-identifiers; persisted so the two writes score once.
+            flagged = _persist_uncompressed_on_disk(rt.spark, with_risk_reason(out_df, cfg.risk))
+            out_df, suppressed = split_by_risk(flagged, cfg.risk)
         if no_rows:  # a partitioned write of 0 rows leaves no file; one empty file keeps the schema readable
             out_df.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(out_loc.spark_path())
         else:
             (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
              .parquet(out_loc.spark_path()))
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
+        risk_reasons: dict[str, int] = {}
+        if suppressed is not None:
+            suppressed.write.mode("overwrite").parquet(risk_q_loc.spark_path())
+            risk_reasons = riskgate.suppressed_counts(rt.spark, risk_q_loc)
         # the written schema is given: a 0-row run has no partition folder to infer it from
         written = rt.spark.read.schema(out_df.schema).parquet(out_loc.spark_path())
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
                           *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
-        rows_quarantined = rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
+        rows_quarantined = (rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
+                            + sum(risk_reasons.values()))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
     checked.unpersist()
+    figures = None
+    if cfg.risk is not None:
+        with rt.stage("risk") as st:
+            figures = {**assess_risk(written, cfg.risk), "rows_suppressed": risk_reasons,
+                       "quarantine": risk_q_loc.uri if suppressed is not None else None}
+            if suppressed is not None:  # what the data looked like before suppression (cached rows)
+                figures["before_suppression"] = assess_risk(flagged.drop(REASON_COLUMN), cfg.risk)
+                flagged.unpersist()
+            st.rows_in = st.rows_out = rows_out
 
     summary.update({
         "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
-        "reject_reasons": {k: v for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0])) if k is not None},
+        "reject_reasons": {k: v for k, v in sorted({**reasons, **risk_reasons}.items(), key=lambda kv: str(kv[0]))
+                           if k is not None},
         "anomalies_flagged": anomalies,
         "amount_unknown_bin_rows": int(agg["amount_unknown_bin_rows"] or 0),
         "merchant_unknown_mcc_rows": int(agg["merchant_unknown_mcc_rows"] or 0),
@@ -361,10 +388,12 @@ def run_main_etl(rt: Any) -> dict:
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
+    if figures is not None:
+        summary["reidentification_risk"] = figures
     # Lineage: inputs with S3 ETags/versions or local SHA-256s, the written files, counts, artifacts.
     manifest = lineage.build_manifest(
         run_id=rt.run_id, job="main_etl", config_hash=cfg.config_hash, inputs=files,
-        outputs={"data": out_loc, "quarantine": q_loc},
+        outputs={"data": out_loc, "quarantine": q_loc, **({"risk_quarantine": risk_q_loc} if suppressed is not None else {})},
         counts={k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined", "anomalies_flagged")},
         artifacts={"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
                    "merchant_mapping": summary["merchant_mapping_version"]},
@@ -372,9 +401,12 @@ def run_main_etl(rt: Any) -> dict:
         extra={"key_check_values": _key_checks(cfg, keyset),
                "format_preserving_columns": [c.name for c in cfg.pii.columns
                                              if getattr(c, "method", "") == "format_preserving"],
-               "tokenized_columns": list(cfg.pii.column_names)})
+               "tokenized_columns": list(cfg.pii.column_names),
+               **({"reidentification_risk": figures} if figures is not None else {})})
     run_loc = publish.run_location(cfg.target, rt.run_id)
     sio.write_json(run_loc.child(publish.MANIFEST), manifest, rt.aws_session)
+    if figures is not None and not figures["passed"] and cfg.risk.action == "block":
+        riskgate.block_run(rt, cfg.target, cfg.quarantine, summary, figures)  # raises after recording
     publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # the run is complete
     if not rt.is_glue:
         record_processed(cfg, files, rt.run_id, rt.aws_session)
@@ -401,3 +433,13 @@ def default_binning_config() -> dict:
     return {"method": "percentile", "bins": [0, 10, 25, 50, 75, 90, 95, 99, 100],
             "labels": ["micro", "small", "low", "medium", "high", "large", "very_large", "extreme"]}
 
+
+
+def default_risk_config() -> dict:
+    """The risk gate of the local run: realistic quasi-identifiers of the generated card data (what
+    an attacker could know about a purchase: roughly how much, what kind of shop, what hour, which
+    area), l of the anomaly flag, and suppression of classes below k = 5. postcode_area is left out:
+    on 100,000 generated rows it puts 41% of rows in classes below k = 5 (docs/RISK.md)."""
+    return {"quasi_identifiers": ["amount_bin", "merchant_category", "transaction_hour"],
+            "sensitive_column": "is_anomaly", "min_k": 5, "min_l": 1, "action": "suppress",
+            "derived_columns": ["transaction_hour"]}

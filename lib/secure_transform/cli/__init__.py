@@ -18,7 +18,7 @@ from ..errors import SecureTransformError
 from ..logs import redact
 
 # Command modules, in the order `--help` lists them.
-COMMANDS = ("generate", "run", "tokenize", "reidentify", "keys", "detect", "mask", "anomaly", "features", "review", "benchmark")
+COMMANDS = ("generate", "run", "tokenize", "reidentify", "keys", "detect", "mask", "anomaly", "features", "review", "risk", "feedback", "benchmark")
 
 
 def build_parser() -> argparse.ArgumentParser:
