@@ -26,7 +26,7 @@ def test_all_planned_commands_are_registered():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     expected = {"generate", "run", "tokenize", "reidentify", "keys", "detect", "mask", "anomaly", "review",
-                "bins", "mcc"}
+                "bins", "mcc", "risk", "feedback"}
     missing = expected - set(sub.choices)
     assert not missing, f"subcommands missing: {missing}"
 

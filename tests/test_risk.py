@@ -39,6 +39,7 @@ def table(spark):
 
 def test_parse_risk_config_defaults_and_none():
     assert parse_risk_config(None) is None and parse_risk_config("  ") is None
+    assert parse_risk_config("null") is None  # what Terraform passes when risk_config is null
     cfg = parse_risk_config('{"quasi_identifiers": ["zip", "age"]}')
     assert cfg == RiskConfig(("zip", "age"), min_k=5, sensitive_column=None, min_l=1, action="report")
 
@@ -219,3 +220,26 @@ def test_cli_risk_on_csv_and_parquet(spark, tmp_path, capsys):
     assert "--risk-config: min_k must be" in capsys.readouterr().err
     assert main(["risk", "--input", str(tmp_path / "pq"), "--risk-config", '{"quasi_identifiers": ["nope"]}']) == 2
     assert "'nope'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- report
+
+
+def test_report_section_shows_figures_and_the_histogram(table):
+    import base64
+    import re
+
+    from secure_transform import report
+
+    cfg = RiskConfig(("zip", "age"), sensitive_column="diagnosis", min_k=2, action="suppress")
+    before = assess_risk(table, cfg)
+    after = {**assess_risk(table.filter("zip = '1' and age is not null"), cfg), "before_suppression": before,
+             "rows_suppressed": {"k_anonymity": before["rows_below_min_k"]}}
+    page = report._reidentification_risk(report._Run("/tmp/x", {"jobs": {"main_etl": {"reidentification_risk": after}}}))
+    assert "Risk gate passed." in page and "zip, age" in page and "suppress (min_k 2, min_l 1)" in page
+    assert "k_anonymity: 2" in page and "1 / 2 (22.22%)" in page  # before suppression: k / rows below min_k
+    [png] = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert base64.b64decode(png).startswith(b"\x89PNG")
+    assert "flu" not in page and "cancer" not in page
+    empty = report._reidentification_risk(report._Run("/tmp/x", {"jobs": {"main_etl": {}}}))
+    assert "No re-identification risk gate ran" in empty

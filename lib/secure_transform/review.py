@@ -108,8 +108,11 @@ def _runs(quarantine: sio.Location, session: Any) -> list[QuarantinedItem]:
     for name in sorted(n for n in names if n.startswith("run_id=")):
         reason_loc = root.child(name, "_reason.json")
         record = sio.read_json(reason_loc, session) if sio.exists(reason_loc, session) else {}
+        detail = ("the re-identification risk gate blocked it; not published"
+                  if record.get("reason") == "reidentification_risk" else
+                  "the leak check found personal data; not published")
         items.append(QuarantinedItem(kind="run", key=f"transformed/{name}", reason=record.get("reason"),
-                                     detail="the leak check found personal data; not published",
+                                     detail=detail,
                                      findings_by_type=record.get("by_type") or {}, records=record.get("rows"),
                                      quarantined_at=record.get("quarantined_at")))
     return items
@@ -219,13 +222,33 @@ def _refuse_unanalysed(quarantine: sio.Location, key: str, record: Mapping[str, 
         f"`secure-transform review deny --quarantine {quarantine.uri} --key {key} --reviewer <you>`")
 
 
-def deny(quarantine: sio.Location, key: str, reviewer: str, *, note: str | None = None, session: Any = None) -> dict:
-    """Delete a quarantined object; its reason record stays as the audit record."""
+def deny(quarantine: sio.Location, key: str, reviewer: str, *, note: str | None = None, session: Any = None,
+         pii_type: str | None = None, column: str | None = None, json_path: str | None = None,
+         example_shape: str | None = None) -> dict:
+    """Delete a quarantined object; its reason record stays as the audit record.
+
+    Writes a feedback record set first (``<quarantine>/feedback/review_deny/...``): one record per
+    PII type (``pii_type``, else the types the detector counted, else ``UNKNOWN``) with the
+    column or JSON path and the redacted ``example_shape`` when given. A shape that could hold
+    real data is refused before anything is deleted or written.
+    """
+    from . import feedback
+
     reviewer = _check_reviewer(reviewer)
+    feedback.validate_example_shape(example_shape)
     record = _pending_record(quarantine, key, session)
+    types = [pii_type] if pii_type else sorted(record.get("findings_by_type") or {}) or ["UNKNOWN"]
+    counts = record.get("findings_by_type") or {}
+    records = [feedback.FeedbackRecord(object=key, type=t, reason="review_denied", column=column, json_path=json_path,
+                                       example_shape=example_shape,
+                                       count=int(counts[t]) if t in counts and not pii_type else None) for t in types]
     when = _now()
+    written = feedback.write_record_set(quarantine, "review_deny", records, run_id=record.get("run_id"),
+                                        detector=record.get("detector_version"), session=session,
+                                        extra={"reviewer": reviewer, "quarantine_reason": record.get("reason")})
     _delete(_object_loc(quarantine, key), session)
-    decision = {"decision": "denied", "reviewer": reviewer, "at": when, "note": note}
+    decision = {"decision": "denied", "reviewer": reviewer, "at": when, "note": note,
+                "feedback": written.uri if written is not None else None}
     _record(quarantine, key, record, "denied", decision, session)
     return decision
 

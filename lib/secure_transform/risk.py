@@ -139,10 +139,13 @@ class RiskConfig:
 
 
 def parse_risk_config(value: Any) -> RiskConfig | None:
-    """``--risk_config`` (JSON text, ``@path`` or a mapping) -> :class:`RiskConfig`; None/"" -> None."""
+    """``--risk_config`` (JSON text, ``@path`` or a mapping) -> :class:`RiskConfig`; None, "" and
+    JSON ``null`` -> None (no risk gate)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     data = parse_json_arg(value, PARAM)
+    if data is None:  # JSON null: what Terraform passes when risk_config is unset
+        return None
     if not isinstance(data, Mapping):
         raise RiskConfigError("must be a JSON object")
     unknown = sorted(set(data) - set(_KEYS))
