@@ -39,6 +39,14 @@ print(f"  leak findings      {s['leak_findings']:>12,}")
 print(f"  PII columns        {', '.join(s['pii_columns_protected'])}")
 for st in s["stages"]:
     print(f"  {st['name']:<18} {st['seconds'] or 0:>8.1f}s  in {st['rows_in'] or 0:>10,}  out {st['rows_out'] or 0:>10,}")
+r = s.get("reidentification_risk")
+if r:
+    b = r.get("before_suppression") or r
+    print(f"  re-identification risk over {', '.join(r['quasi_identifiers'])} (min_k {r['min_k']}, {r['action']}):")
+    print(f"    before: k={b['k']}, {b['rows_below_min_k']:,} rows ({100 * b['share_rows_below_min_k']:.2f}%) "
+          f"in {b['classes_below_min_k']:,} classes below min_k")
+    print(f"    published: k={r['k']}, l({r.get('sensitive_column')})={r.get('l')}, "
+          f"suppressed {sum((r.get('rows_suppressed') or {}).values()):,} rows, gate {'passed' if r['passed'] else 'FAILED'}")
 print(f"  rows_in == rows_out + rows_quarantined: {ok}")
 print(f"  summary: {sys.argv[1]}")
 if s.get("report"):
