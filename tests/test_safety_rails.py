@@ -82,7 +82,10 @@ def _quarantined(tmp_path, key: str, reason: str | None, status: str = "COMPLETE
 
 
 @pytest.mark.parametrize("reason", ["etag_mismatch", "no_discovery_result", "version_mismatch", "status_skipped",
-                                    "status_partial", "damaged_compressed_object", "unsupported_format", None])
+                                    "status_partial", "damaged_compressed_object", "unsupported_format", None,
+                                    # results that do not fit the bytes, and a reason this version does not know
+                                    "column_mismatch", "occurrence_out_of_range", "occurrence_kind_mismatch",
+                                    "json_path_not_in_data", "a_reason_added_later"])
 def test_approve_refuses_an_object_quarantined_before_masking(tmp_path, capsys, reason):
     _raw, quarantine = _quarantined(tmp_path, "in/a.csv", reason)
     masked = tmp_path / "masked"

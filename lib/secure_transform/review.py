@@ -18,11 +18,16 @@ Decisions mirror the seed design's manual approval step:
 Every decision is appended to the reason record. Leak-check runs are listed (reason and counts)
 but not approvable: a leaking run is fixed by correcting the configuration and re-running.
 
-Objects quarantined *before* masking (``UNANALYSED_REASONS``: no discovery result, a result for
-another version of the object, Macie SKIPPED/PARTIAL, a record without a reason) were never
-checked as they are now: their finding counts say nothing about these bytes. Approving one would
-publish unmasked data, so ``approve`` refuses it with the commands that re-run detection and
-masking on it (the masked copy then enters the masked zone; ``deny`` closes the quarantined one).
+Only objects quarantined *after* a valid analysis of their current bytes can be approved
+(``APPROVABLE_REASONS``: the findings were located and counted, and masking could not, or by policy
+would not, rewrite them in place, e.g. an occurrence cap or a policy quarantine). Every other
+reason, including one this version does not know and a record without a reason, is refused: no
+discovery result, a result for another version of the object (eTag, version, columns or rows that
+do not match the bytes), Macie SKIPPED/PARTIAL, an unsupported or damaged file, malformed records.
+Their finding counts say nothing about these bytes, so approving would publish unmasked data;
+``approve`` refuses with the commands that re-run detection and masking on the object (the masked
+copy then enters the masked zone; ``deny`` closes the quarantined one). An allow-list, not a
+deny-list, so that a reason added later is refused until someone decides it is safe.
 """
 
 from __future__ import annotations
@@ -39,9 +44,12 @@ from .errors import ConfigError, SecureTransformError
 __all__ = ["QuarantinedItem", "approve", "deny", "list_quarantine"]
 
 _REVIEWER = re.compile(r"^[A-Za-z0-9 ._@+\-=:/]{1,64}$")
-#: macie_masking reasons that mean no valid analysis of the object's current bytes exists
-UNANALYSED_REASONS = frozenset({"no_discovery_result", "etag_mismatch", "version_mismatch", "status_skipped",
-                                "status_partial", "unsupported_format", "damaged_compressed_object"})
+#: macie_masking reasons given only after a valid analysis of the object's current bytes: the
+#: findings are located and counted, so a reviewer can judge them (e.g. as false positives).
+APPROVABLE_REASONS = frozenset({
+    "occurrence_cap", "occurrence_cap_unlocated", "policy_quarantine", "unbounded_line_ranges", "page_occurrences",
+    "offset_ranges", "json_path_unlocated", "occurrence_in_header", "multiline_csv_records", "unparseable_record",
+    "masking_failed"})
 
 
 @dataclass(frozen=True)
@@ -211,7 +219,7 @@ def approve(quarantine: sio.Location, key: str, masked: sio.Location, reviewer: 
 def _refuse_unanalysed(quarantine: sio.Location, key: str, record: Mapping[str, Any]) -> None:
     """Approval copies bytes as they are: refuse it for an object whose current bytes nobody analysed."""
     reason = record.get("reason")
-    if reason and reason not in UNANALYSED_REASONS:
+    if reason in APPROVABLE_REASONS:
         return
     source = record.get("source") or _object_loc(quarantine, key).uri
     raise SecureTransformError(
