@@ -176,33 +176,6 @@ def parse_masking_policy(value: str | Mapping[str, Any] | None) -> MaskingPolicy
 # --- masking one value -------------------------------------------------------------------------
 
 
-def _recognizer_for(type_name: str) -> det.Recognizer | None:
-    by_label = {r.label: r for r in det.RECOGNIZERS}
-    if type_name.startswith("CREDIT_CARD_NUMBER"):
-        return by_label["CREDIT_CARD_NUMBER"]
-    if type_name == "IBAN" or (type_name.endswith("_BANK_ACCOUNT_NUMBER") and type_name != "BANK_ACCOUNT_NUMBER"):
-        return by_label["IBAN"]
-    if type_name.endswith("PHONE_NUMBER"):
-        return by_label["PHONE_NUMBER"]
-    return by_label.get(type_name)
-
-
-def _spans(value: Any, type_name: str) -> Any:
-    """Valid matches of the type's recogniser in ``value`` (keywords not needed: Macie found it)."""
-    from pyspark.sql import functions as F
-
-    rec = _recognizer_for(type_name)
-    if rec is None:
-        return F.array().cast("array<string>")
-    if rec.label == "NAME":
-        whole = F.trim(value)
-        return F.when(whole.rlike(rf"^(?:{det._HONORIFIC} )?{det.FULL_NAME}$"), F.array(whole)).otherwise(
-            F.regexp_extract_all(value, F.lit(rec.pattern), 0))
-    found = F.regexp_extract_all(value, F.lit(rec.pattern), 0)
-    valid = det._validator(rec.label)
-    return F.filter(found, valid) if valid is not None else found
-
-
 def keep_last4(value: Any, mask_char: str = "*") -> Any:
     """Every letter/digit except the last four becomes ``mask_char``; separators stay."""
     from pyspark.sql import functions as F
@@ -238,7 +211,7 @@ def _mask_step(state: Any, type_name: str, action: str, listed: Any, widened: An
 
     v, touched = state["v"], state["t"]
     placeholder = F.lit(f"[{type_name}]")
-    locatable = _recognizer_for(type_name) is not None
+    locatable = det.recognizer_for_type(type_name) is not None
     applies = listed | widened
 
     def with_spans(spans: Any) -> Any:
@@ -254,7 +227,7 @@ def _mask_step(state: Any, type_name: str, action: str, listed: Any, widened: An
                    .otherwise(v))
         return F.struct(F.when(applies & (F.length(v) > 0), new).otherwise(v).alias("v"), (touched | applies).alias("t"))
 
-    return det._let(_spans(v, type_name), with_spans)
+    return det.let(det.type_spans(v, type_name), with_spans)
 
 
 def mask_value(value: Any, steps: Sequence[tuple], *, mask_char: str = "*",
@@ -274,7 +247,7 @@ def mask_value(value: Any, steps: Sequence[tuple], *, mask_char: str = "*",
     for item in steps:
         type_name, action, listed = item[0], item[1], item[2]
         widened = item[3] if len(item) > 3 else F.lit(False)
-        state = det._let(state, step(type_name, action, listed, widened))
+        state = det.let(state, step(type_name, action, listed, widened))
     return state["v"]
 
 
@@ -729,7 +702,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         for _, _, c, w in steps[1:]:
             any_applies = any_applies | c | w
         masked = mask_value(det.csv_unquote(f), steps, mask_char=policy.mask_char, tokenizer=tokenizer)
-        requoted = det._let(masked, lambda m: F.when(f.startswith('"') | m.rlike(special), F.concat(
+        requoted = det.let(masked, lambda m: F.when(f.startswith('"') | m.rlike(special), F.concat(
             F.lit('"'), F.replace(m, F.lit('"'), F.lit('""')), F.lit('"'))).otherwise(m))
         return F.when(any_applies, requoted).otherwise(f)
 
@@ -748,7 +721,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
             return F.when(F.coalesce(listed_max, F.lit(0)) > F.size(fields),
                           _raise("an occurrence names a column beyond the line")).otherwise(rebuilt)
 
-        return det._let(det.csv_fields(value, sep), build)
+        return det.let(det.csv_fields(value, sep), build)
 
     joined = lines.join(F.broadcast(masks), F.col("_line") == F.col("_mrow"), "left")
     touched = F.col("_mcols").isNotNull() | F.lit(bool(plan.whole))
@@ -1135,7 +1108,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             fmt = det.object_format(info.location, session, input_format)
         except ConfigError:
             raise
-        if fmt == "avro" and not det._avro_available(spark):
+        if fmt == "avro" and not det.avro_available(spark):
             fmt = None
         bucket = source.bucket if source.is_s3 else None
         candidates = index.candidates(key, bucket)
