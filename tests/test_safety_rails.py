@@ -411,6 +411,13 @@ def test_a_header_only_input_is_a_valid_run_of_zero_rows(spark, tmp_path):
     assert summary["bin_edges_version"] is None and not (tmp_path / "artifacts" / "bin_edges").exists()
     out = spark.read.parquet(summary["output"])
     assert out.count() == 0 and {"amount_bin", "anomaly_score", "is_anomaly"} <= set(out.columns)
+    from secure_transform.leak import run_leak_check
+
+    leak = execute(local_runtime("leak_check", {"source_bucket": str(tmp_path / "transformed"),
+                                                "quarantine_bucket": str(tmp_path / "quarantine"),
+                                                "audit_file": str(tmp_path / "audit.jsonl")}, spark, run_id="h0"),
+                   run_leak_check)
+    assert leak["leak_findings"] == 0 and (tmp_path / "transformed" / "runs" / "run_id=h0" / "_PUBLISHED").exists()
     # with artifacts saved by an earlier fit, a 0-row run reuses them
     (tmp_path / "masked" / "only_header.csv").unlink()
     (tmp_path / "masked" / "rows.csv").write_text(HEADER + _rows(40))
@@ -633,13 +640,13 @@ def test_the_local_run_ends_all_inputs_quarantined_with_summary_report_and_exit_
     stale.mkdir()
     (stale / "other.csv").write_text("id\n1\n")
     results = _stale_results(tmp_path, stale, {"other.csv": None})  # results, but none for the run's objects
-    cfg = LocalRunConfig(output=str(tmp_path / "run"), rows=60, extra_args={"macie_masking": {"results_bucket": results}})
+    cfg = LocalRunConfig(output=str(tmp_path / "run"), rows=1000, extra_args={"macie_masking": {"results_bucket": results}})
     with pytest.raises(AllInputsQuarantinedError) as info:
         run_local_pipeline(cfg, spark=spark, log=lambda m: None)
     assert info.value.exit_code == 5 and ": no_discovery_result" in str(info.value)
     summary = json.loads((tmp_path / "run" / "run_summary.json").read_text())
     assert summary["status"] == "all_inputs_quarantined" and summary["published"] is False
-    assert summary["rows_in"] == summary["rows_quarantined"] == 60 and summary["rows_out"] == 0
+    assert summary["rows_in"] == summary["rows_quarantined"] == 1000 and summary["rows_out"] == 0
     assert summary["quarantined_objects"] and {q["reason"] for q in summary["quarantined_objects"]} == {
         "no_discovery_result"}
     assert summary["notifications"][0]["message"]["status"] == "all_inputs_quarantined"
