@@ -179,7 +179,7 @@ def test_clean_objects_pass_through_byte_for_byte(zone):
 @pytest.mark.parametrize("key, reason", [
     ("g/skipped.csv", "status_skipped"), ("g/partial.csv", "status_partial"), ("g/lines.csv", "unbounded_line_ranges"),
     ("g/changed.csv", "etag_mismatch"), ("g/nores.csv", "no_discovery_result"), ("g/badcol.csv", "column_mismatch"),
-    ("g/notes.txt", "unsupported_format"), ("g/multi.csv", "multiline_csv_records"),
+    ("g/notes.txt", "unsupported_format"),
 ])
 def test_unmaskable_objects_go_to_quarantine_with_a_reason(zone, key, reason):
     assert not (zone["masked"] / key).exists()
@@ -189,15 +189,22 @@ def test_unmaskable_objects_go_to_quarantine_with_a_reason(zone, key, reason):
     assert "219-09-9999" not in json.dumps(record)
 
 
+def test_a_record_spanning_lines_is_a_quarantined_row_and_the_rest_of_the_object_is_masked(zone):
+    assert (zone["masked"] / "g/multi.csv").read_text() == "id,memo\n"
+    assert zone["summary"]["malformed_records"] == [
+        {"object": "g/multi.csv", "line": 2, "lines": 2, "reason": "multiline_record"}]
+    assert not (zone["q"] / "objects" / "g/multi.csv").exists()
+
+
 def test_summary_accounts_for_every_record_and_alerts_once(zone):
     s = zone["summary"]
-    assert (s["objects"], s["objects_masked"], s["objects_passed_through"], s["objects_quarantined"]) == (14, 5, 1, 8)
+    assert (s["objects"], s["objects_masked"], s["objects_passed_through"], s["objects_quarantined"]) == (14, 6, 1, 7)
     # records: csv 4 + tsv 2 + jsonl 2 + json 1 + parquet 3 + clean 2 = 14 out; 1 per quarantined csv + txt line
     assert s["rows_out"] == 14 and s["rows_in"] == s["rows_out"] + s["rows_quarantined"]
     assert s["tokenization"].startswith("keyed HMAC-SHA256")
     [message] = zone["messages"]
     body = json.loads(json.loads(message["Body"])["Message"])
-    assert body["objects_quarantined"] == 8 and {o["reason"] for o in body["objects"]} >= {"etag_mismatch", "status_skipped"}
+    assert body["objects_quarantined"] == 7 and {o["reason"] for o in body["objects"]} >= {"etag_mismatch", "status_skipped"}
     assert s["notifications"][0]["published"] is True
 
 

@@ -414,6 +414,13 @@ def test_a_header_only_input_is_a_valid_run_of_zero_rows(spark, tmp_path):
     assert summary["bin_edges_version"] is None and not (tmp_path / "artifacts" / "bin_edges").exists()
     out = spark.read.parquet(summary["output"])
     assert out.count() == 0 and {"amount_bin", "anomaly_score", "is_anomaly"} <= set(out.columns)
+    from secure_transform.leak import run_leak_check
+
+    leak = execute(local_runtime("leak_check", {"source_bucket": str(tmp_path / "transformed"),
+                                                "quarantine_bucket": str(tmp_path / "quarantine"),
+                                                "audit_file": str(tmp_path / "audit.jsonl")}, spark, run_id="h0"),
+                   run_leak_check)
+    assert leak["leak_findings"] == 0 and (tmp_path / "transformed" / "runs" / "run_id=h0" / "_PUBLISHED").exists()
     # with artifacts saved by an earlier fit, a 0-row run reuses them
     (tmp_path / "masked" / "only_header.csv").unlink()
     (tmp_path / "masked" / "rows.csv").write_text(HEADER + _rows(40))
@@ -488,3 +495,164 @@ def test_cli_failures_print_one_line_and_never_a_java_stack_trace(tmp_path):
     assert "\tat " not in spark_failure.stderr and "Exception" not in spark_failure.stderr
     assert spark_failure.stderr.strip().splitlines()[-1] == f"error: file:{tmp_path / 'x.csv'} is not a Parquet file"
     _no_planted(reid.stdout, reid.stderr, spark_failure.stdout, spark_failure.stderr)
+
+
+# --- 5. detect on empty input ----------------------------------------------------------------------
+
+
+def test_detect_on_an_empty_or_header_only_input_says_so_and_fails_unless_allowed(spark, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.csv").write_bytes(b"")
+    (folder / "header.csv").write_text("id,email\n")
+    code = cli_main(["detect", "--input", str(folder), "--output", str(tmp_path / "r1")])
+    out, err = capsys.readouterr()
+    assert code == 2 and "no records to scan: nothing was checked for personal data" in out
+    assert "no sensitive data found" not in out
+    assert err.strip().endswith("has no records to scan (2 object(s), all empty or header-only), so nothing was "
+                                "checked for personal data; pass --allow-empty if an empty input is expected")
+    assert cli_main(["detect", "--input", str(folder), "--output", str(tmp_path / "r2"), "--allow-empty"]) == 0
+    capsys.readouterr()
+    (tmp_path / "none").mkdir()
+    assert cli_main(["detect", "--input", str(tmp_path / "none"), "--output", str(tmp_path / "r3")]) == 2
+    assert "(0 object(s)" in capsys.readouterr().err
+
+
+# --- one bad line must not cost a file ------------------------------------------------------------------
+
+ADV_HEADER = ["transaction_id", "customer_id", "email", "card_number", "merchant_category_code", "amount", "currency",
+              "transaction_ts", "memo"]
+
+
+def _adversarial(sep: str, n_good: int = 118) -> tuple[bytes, dict]:
+    """BOM, CRLF, quoted separators, records spanning lines, and three malformed lines (values planted)."""
+    def line(i: int, memo: str = "ok", email: str | None = None) -> str:
+        return sep.join([f"T{i:03d}", f"C{i % 5}", email or f"user{i}@example.com", CARD, "5411", f"{10 + i}.25",
+                         "USD", f"2026-01-0{1 + i % 5}T10:00:00Z", memo])
+
+    lines = [sep.join(ADV_HEADER)]
+    expected = {}
+    for i in range(n_good):
+        lines.append(line(i, memo='"quoted, with separator"' if i % 10 == 0 else "ok"))
+        if i == 20:
+            lines.append(line(900, email=EMAIL) + sep + "EXTRA")  # too many fields
+            expected["too_many"] = len(lines)
+        if i == 40:
+            lines.append(sep.join(["T901", "C1", EMAIL]))  # too few fields
+            expected["too_few"] = len(lines)
+        if i == 60:
+            lines.append(line(902, memo=f'"unclosed {SSN}'))  # unbalanced quote
+            expected["unbalanced"] = len(lines)
+        if i == 80:
+            lines.append(line(903, memo=f'"first line\r\nsecond line {SSN}"'))  # a record spanning 2 lines
+            expected["multi2"] = len(lines) - 0
+        if i == 100:
+            lines.append(line(904, memo='"a\r\nb\r\nc"'))  # spanning 3 lines
+            expected["multi3"] = len(lines)
+    text = "\r\n".join(lines) + "\r\n"
+    # physical line numbers of the records spanning lines (each joined item above holds CRLFs)
+    physical, starts = 0, []
+    for item in lines:
+        starts.append(physical + 1)
+        physical += item.count("\r\n") + 1
+    where = {k: starts[v - 1] for k, v in expected.items()}
+    return b"\xef\xbb\xbf" + text.encode("utf-8"), where
+
+
+@pytest.mark.parametrize("sep, ext", [(",", "csv"), ("\t", "tsv")])
+def test_malformed_lines_become_quarantined_rows_and_the_rest_of_the_object_is_processed(spark, tmp_path, sep, ext):
+    from secure_transform.detection import detect_objects
+    from secure_transform.masking import mask_objects
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body, where = _adversarial(sep)
+    (raw / f"day.{ext}").write_bytes(body)
+    detected = detect_objects(spark, sio.parse_location(str(raw), "i"), sio.parse_location(str(tmp_path / "r"), "o"))
+    assert detected["objects_skipped"] == {} and detected["records"] == 118 + 5  # records, not 126 lines
+    outcome = mask_objects(spark, sio.parse_location(str(raw), "i"), sio.parse_location(str(tmp_path / "r"), "r"),
+                           sio.parse_location(str(tmp_path / "masked"), "m"), sio.parse_location(str(tmp_path / "q"), "q"),
+                           run_id="adv")
+    summary = outcome.summary()
+    assert summary["objects_quarantined"] == 0 and summary["objects_masked"] == 1
+    assert (summary["rows_in"], summary["rows_out"], summary["rows_quarantined"]) == (123, 118, 5)
+    got = {(m["line"], m["lines"], m["reason"]) for m in summary["malformed_records"]}
+    assert got == {(where["too_many"], 1, "malformed_record"), (where["too_few"], 1, "malformed_record"),
+                   (where["unbalanced"], 1, "malformed_record"), (where["multi2"], 2, "multiline_record"),
+                   (where["multi3"], 3, "multiline_record")}
+    rows = [json.loads(x) for x in (tmp_path / "q" / "records" / "run_id=adv" / "macie_masking.jsonl").read_text()
+            .splitlines()]
+    assert {(r["line_number"], r["reject_reason"]) for r in rows} == {(a, c) for a, _, c in got}
+    assert all(len(r["raw_record_sha256"]) == 64 and r["raw_record_chars"] > 0 and r["object"] == f"day.{ext}"
+               for r in rows)
+    masked = (tmp_path / "masked" / f"day.{ext}").read_bytes()
+    # header + good records, CRLF kept; Hadoop's line reader drops the UTF-8 BOM (the text stays UTF-8)
+    assert masked.startswith(b"transaction_id") and masked.count(b"\r\n") == 119
+    _no_planted(masked.decode("utf-8"), json.dumps(summary), _files_text(tmp_path / "q" / "records"))
+    # main_etl reads the masked object: every good record, none of the taken-out ones
+    (tmp_path / "keys.json").parent.mkdir(exist_ok=True)
+    create_dev_keyset(tmp_path / "keys.json")
+    pii = {"customer_id": "deterministic", "email": "hash", "card_number": "hash", "memo": "drop"}
+    args = _etl_args(tmp_path, pii)
+    etl = execute(local_runtime("main_etl", args, spark, run_id="adv"), run_main_etl)
+    assert etl["rows_in"] == summary["rows_out"] == 118 and etl["rows_out"] + etl["rows_quarantined"] == 118
+    assert etl["rows_out"] == 118, etl["reject_reasons"]
+    _no_planted(_files_text(tmp_path / "transformed"), _files_text(tmp_path / "masked"))
+
+
+def test_a_pass_through_object_with_a_record_spanning_lines_is_rewritten_row_by_row(spark, tmp_path):
+    from secure_transform.detection import detect_objects
+    from secure_transform.masking import mask_objects
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "notes.csv").write_text('id,memo\n1,plain\n2,"two\nlines"\n3,"unbalanced\n4,end\n\n')
+    detect_objects(spark, sio.parse_location(str(raw), "i"), sio.parse_location(str(tmp_path / "r"), "o"))
+    s = mask_objects(spark, sio.parse_location(str(raw), "i"), sio.parse_location(str(tmp_path / "r"), "r"),
+                     sio.parse_location(str(tmp_path / "m"), "m"), sio.parse_location(str(tmp_path / "q"), "q"),
+                     run_id="p1").summary()
+    assert (s["rows_in"], s["rows_out"], s["rows_quarantined"]) == (4, 2, 2)
+    assert {(m["line"], m["reason"]) for m in s["malformed_records"]} == {(3, "multiline_record"),
+                                                                          (5, "malformed_record")}
+    assert (tmp_path / "m" / "notes.csv").read_text() == "id,memo\n1,plain\n4,end\n\n"
+
+
+def test_a_macie_occurrence_past_the_end_of_the_file_quarantines_the_object_with_its_reason(spark, tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "short.csv").write_text(f"id,amount,ssn\n1,2.50,{SSN}\n")
+    det = macie.Detection("USA_SOCIAL_SECURITY_NUMBER", 1, (macie.Occurrence("cells", row=9, column=2,
+                                                                            column_name="amount"),),
+                          category="PERSONAL_INFORMATION")
+    macie.write_results(sio.parse_location(str(tmp_path / "r"), "r"), [
+        (macie.ObjectRef("raw", "short.csv", etag=_md5(raw / "short.csv"), size=os.path.getsize(raw / "short.csv")),
+         [det], {"status": "COMPLETE", "reason": None})], account="111122223333", region="eu-west-1",
+        job_id="0123456789abcdef0123456789abcdef")
+    code = cli_main(["mask", "--input", str(raw), "--results", str(tmp_path / "r"), "--output", str(tmp_path / "m"),
+                     "--quarantine", str(tmp_path / "q")])
+    out, err = capsys.readouterr()
+    assert code == 5 and "short.csv: occurrence_out_of_range" in err and "--source_bucket" not in err
+    assert not (tmp_path / "m" / "short.csv").exists()
+    _no_planted(out, err)
+
+
+def test_the_local_run_ends_all_inputs_quarantined_with_summary_report_and_exit_5(spark, tmp_path):
+    from secure_transform.localrun import LocalRunConfig, run_local_pipeline
+
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "other.csv").write_text("id\n1\n")
+    results = _stale_results(tmp_path, stale, {"other.csv": None})  # results, but none for the run's objects
+    cfg = LocalRunConfig(output=str(tmp_path / "run"), rows=1000, extra_args={"macie_masking": {"results_bucket": results}})
+    with pytest.raises(AllInputsQuarantinedError) as info:
+        run_local_pipeline(cfg, spark=spark, log=lambda m: None)
+    assert info.value.exit_code == 5 and ": no_discovery_result" in str(info.value)
+    summary = json.loads((tmp_path / "run" / "run_summary.json").read_text())
+    assert summary["status"] == "all_inputs_quarantined" and summary["published"] is False
+    assert summary["rows_in"] == summary["rows_quarantined"] == 1000 and summary["rows_out"] == 0
+    assert summary["quarantined_objects"] and {q["reason"] for q in summary["quarantined_objects"]} == {
+        "no_discovery_result"}
+    assert summary["notifications"][0]["message"]["status"] == "all_inputs_quarantined"
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "Run status: all_inputs_quarantined" in report
+    assert not (tmp_path / "run" / "transformed" / "runs").exists()

@@ -315,6 +315,7 @@ def combine_summaries(jobs: dict[str, dict], generated: dict | None = None, *,
         "status": "ok",
         # objects quarantined whose rows could not be counted (damaged, unreadable): not in rows_in
         "objects_with_unknown_rows": int(mask.get("objects_with_unknown_rows", 0)),
+        "malformed_records_quarantined": int(mask.get("malformed_records_quarantined", 0)),
         "format_preserving_fallbacks": etl.get("format_preserving_fallbacks", {}),
         "reidentification_risk": etl.get("reidentification_risk"),
         "stages": [],

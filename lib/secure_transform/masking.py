@@ -92,6 +92,7 @@ QUARANTINE_REASONS: Mapping[str, str] = {
     "json_path_unlocated": "a record occurrence has no jsonPath (sensitive data in a field name)",
     "json_path_not_in_data": "an occurrence's jsonPath does not exist in the data",
     "multiline_csv_records": "CSV records span lines, so Macie rows cannot be mapped to lines",
+    "malformed_object": "too many malformed lines, or a malformed header, to mask the object row by row",
     "unparseable_record": "a record to mask could not be parsed",
     "policy_quarantine": "the masking policy quarantines objects with this identifier",
     "masking_failed": "masking the object failed; it was not written to the masked zone",
@@ -296,6 +297,8 @@ class ObjectPlan:
     deferred_cells: dict = field(default_factory=dict)  # type -> listed occurrences left to main_etl
     deferred_columns: dict = field(default_factory=dict)  # type -> {column / top-level field}
     deferred_whole: list = field(default_factory=list)  # capped detections in declared columns
+    irregular: Any = None  # detection.records.LineIssues of a CSV/TSV object (line numbers only)
+    malformed: list = field(default_factory=list)  # records quarantined as rows: reason, line, digest
 
     def deferred_report(self) -> dict:
         """What this object leaves to main_etl's tokenization: counts and column names only."""
@@ -669,11 +672,10 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         for column, name in plan.column_names.items():
             if column > len(header) or header[column - 1] != name.strip():
                 raise Quarantine("column_mismatch")
-    lines, blocks = det.indexed_lines(spark, [path])
+    first = det.csv_header_fields(plan.info.location, sep, session)
+    lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None)
     total = sum(b["lines"] for b in blocks)
-    if sum(b["odd_quote_lines"] for b in blocks):
-        raise Quarantine("multiline_csv_records")
-    plan.records = total - (1 if has_header and total else 0)
+    lines = _without_irregular_records(plan, lines, blocks, sep, first, has_header)
     for (row, column) in plan.cells:
         if row > total:
             raise Quarantine("occurrence_out_of_range", "an occurrence's row is beyond the last line")
@@ -682,6 +684,8 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
     by_row: dict[int, dict[int, list]] = {}
     column_types: dict[int, set] = {}
     for (row, column), types in sorted(plan.cells.items()):
+        if plan.irregular is not None and plan.irregular.in_records(row):
+            continue  # the line left for quarantine as a row: nothing to mask in the output
         by_row.setdefault(row, {})[column] = sorted(types)
         column_types.setdefault(column, set()).update(types)
     for column, types in plan.whole.items():
@@ -729,6 +733,8 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
               tuple(sorted((c, tuple(sorted(t))) for c, t in column_types.items())),
               tuple(sorted((c, tuple(sorted(t))) for c, t in plan.whole.items())))
     rebuilt = rebuild_cache.get(layout) if rebuild_cache is not None else None
+    if not column_types:  # only irregular lines to take out: every other line stays as it is
+        rebuilt = F.col("value")
     if rebuilt is None:
         rebuilt = rebuild(F.col("value"), F.col("_mcols"), F.col("_line"))
         if rebuild_cache is not None:
@@ -741,6 +747,49 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
     ends_with_newline = _last_byte(plan.info.location, plan.info.size, session) == b"\n"
     concatenate([(loc, size) for _, loc, size in parts], target, drop_last_bytes=0 if ends_with_newline else 1,
                 session=session)
+
+
+def _without_irregular_records(plan: ObjectPlan, lines: Any, blocks: list, sep: str, first: list[str],
+                               has_header: bool) -> Any:
+    """``lines`` without the records that are not one well-formed line (see ``detection.records``).
+
+    A record spanning lines, an unbalanced quote or a wrong field count becomes a quarantined row
+    (``plan.irregular``; reason, first line, line count, a SHA-256 and length of its text, never
+    the text), and the rest of the object is masked. Sets ``plan.records`` to the good records.
+    """
+    from pyspark.sql import functions as F
+
+    from .detection.records import LineIssues, TooManyIrregularLines, line_issues
+
+    header = has_header or det.header_like([f.strip() for f in first])
+    total = sum(b["lines"] for b in blocks)
+    files = sorted({b["file"] for b in blocks})
+    try:
+        found = line_issues(lines, blocks, sep, {f: len(first) for f in files} if first else None)
+    except TooManyIrregularLines as exc:
+        raise Quarantine("malformed_object", f"{exc}; the object cannot be masked row by row") from None
+    issues = found.get(files[0], LineIssues(lines=total)) if files else LineIssues()
+    if header and issues.in_records(1):
+        raise Quarantine("malformed_object", "the header line has an unbalanced quote")
+    plan.irregular = issues
+    plan.records = issues.records(header) - len(issues.malformed)
+    if not issues.malformed:
+        return lines
+    record_start = F.col("_line")
+    for start, end in issues.spans:
+        record_start = F.when(F.col("_line").between(start, end), F.lit(start)).otherwise(record_start)
+    singles = list(issues.unbalanced + issues.wrong_fields)
+    bad = F.col("_line").isin(singles) if singles else F.lit(False)
+    for start, end in issues.spans:
+        bad = bad | F.col("_line").between(start, end)
+    ordered = F.transform(F.array_sort(F.collect_list(F.struct("_line", "value"))), lambda x: x["value"])
+    text = F.concat_ws("\n", ordered)
+    digests = {int(r["start"]): (r["sha"], int(r["chars"])) for r in lines.where(bad).groupBy(
+        record_start.alias("start")).agg(F.sha2(text, 256).alias("sha"), F.length(text).alias("chars")).collect()}
+    # bounded above: one row per irregular record (at most MAX_IRREGULAR_LINES), digests only
+    plan.malformed = [{**m, "raw_record_sha256": digests.get(m["line"], (None, None))[0],
+                       "raw_record_chars": digests.get(m["line"], (None, None))[1]} for m in issues.malformed]
+    return lines.where(~bad)
 
 
 def _update_path(col: Any, dtype: Any, elements: Sequence[tuple], fn: Callable[[Any, Any], Any]) -> Any:
@@ -920,7 +969,9 @@ class MaskingOutcome:
         passed = [p for p in self.plans if p.action == "pass"]
         quarantined = [p for p in self.plans if p.action == "quarantine"]
         rows_out = sum(p.records or 0 for p in masked + passed)
-        rows_q = sum(p.records or 0 for p in quarantined)
+        malformed = [{"object": p.key, **{k: m[k] for k in ("line", "lines", "reason")}}
+                     for p in masked + passed for m in p.malformed]
+        rows_q = sum(p.records or 0 for p in quarantined) + len(malformed)
         by_type: dict[str, int] = {}
         for p in masked:
             for t, n in p.masked_values.items():
@@ -946,6 +997,9 @@ class MaskingOutcome:
             "cells_deferred_to_tokenization_by_type": dict(sorted(deferred_by_type.items())),
             "columns_deferred_to_tokenization": {t: sorted(c) for t, c in sorted(deferred_columns.items())},
             "deferred_to_tokenization": [p.deferred_report() for p in deferring],
+            # records that were not one well-formed line, quarantined as rows (the rest of the object went on)
+            "malformed_records_quarantined": len(malformed),
+            "malformed_records": malformed[:1000],
             "records_unknown": [p.key for p in quarantined if p.records is None],
             # objects whose rows could not be counted (damaged, unreadable): outside rows_in, shown here
             "objects_with_unknown_rows": sum(1 for p in quarantined if p.records is None),
@@ -955,10 +1009,15 @@ class MaskingOutcome:
         }
 
 
-def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> None:
-    """Record counts of pass-through and quarantined objects: one Spark job per format."""
+def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> list[ObjectPlan]:
+    """Record counts of pass-through and quarantined objects: one Spark job per format.
+
+    Returns the pass-through CSV/TSV objects with odd-quote lines (records spanning lines or
+    unbalanced quotes): they are rewritten without those records (see ``_without_irregular_records``).
+    """
     from pyspark.sql import functions as F
 
+    needs_rows: list[ObjectPlan] = []
     todo = [p for p in plans if p.records is None and p.fmt is not None]
     for fmt in det.FORMATS:
         group = [p for p in todo if p.fmt == fmt]
@@ -971,16 +1030,22 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> Non
         if not paths:
             continue
         try:
+            irregular = F.lit(0)
             if fmt in ("csv", "tsv", "jsonl"):
                 df = spark.read.option("lineSep", "\n").text(paths)
+                if fmt != "jsonl":  # quote parity / blank lines: records, not physical lines
+                    irregular = ((F.size(F.split("value", '"')) - 1) % 2) * 1000000 + F.col("value").rlike(
+                        "^\r?$").cast("int")
             elif fmt == "json":
                 df = spark.read.option("multiLine", "true").json(paths)
             elif fmt == "parquet":
                 df = spark.read.parquet(*paths)
             else:
                 df = spark.read.format("avro").load(paths)
-            counts = {det.spark_path_key(r["f"]): int(r["n"]) for r in df.groupBy(
-                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n")).collect()}
+            stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0)) for r in df.groupBy(
+                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"),
+                                                             F.sum(irregular).alias("irr")).collect()}
+            counts = {k: n for k, (n, _) in stats.items()}
         except Exception:  # noqa: BLE001 - an unreadable object keeps records unknown (reported)
             continue
         for p in group:
@@ -991,7 +1056,22 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> Non
                 fields = [f.strip() for f in det.csv_header_fields(p.info.location, "\t" if fmt == "tsv" else ",",
                                                                  session)]
                 n -= 1 if det.header_like(fields) else 0
+                odd, blank = divmod(stats[det.spark_path_key(p.info.location.spark_path())][1], 1000000)
+                n -= blank  # blank lines are not records
+                if odd and p.action == "pass":
+                    needs_rows.append(p)  # quoted newlines or unbalanced quotes: take them out row by row
             p.records = n
+    return needs_rows
+
+
+def _write_malformed_rows(plans: Sequence[ObjectPlan], quarantine: sio.Location, run_id: str, session: Any) -> None:
+    """Records taken out of masked objects, as quarantined rows (JSON Lines; digests, never text)."""
+    rows = [{"object": p.key, "line_number": m["line"], "line_count": m["lines"], "reject_reason": m["reason"],
+             "raw_record_sha256": m.get("raw_record_sha256"), "raw_record_chars": m.get("raw_record_chars"),
+             "run_id": run_id} for p in plans if p.action != "quarantine" for m in p.malformed]
+    if rows:
+        sio.write_text(quarantine.child("records", f"run_id={run_id}", "macie_masking.jsonl"),
+                       "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), session)
 
 
 def _name_damaged_streams(plans: Sequence[ObjectPlan], session: Any) -> None:
@@ -1147,14 +1227,28 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         if progress:
             progress(f"mask: {n + 1}/{len(objects)} {plan.action}")
         outcome.plans.append(plan)
+    for plan in _count_records(spark, outcome.plans, session):
+        # a pass-through object whose records span lines: copied whole, main_etl would read each
+        # line as a record; rewritten without those records, which become quarantined rows
+        dst = target.child(plan.key)
+        tmp = tmp_root.child(f"rows-{plan.key.replace('/', '_')}")
+        try:
+            _mask_csv(spark, plan, policy, tokenizer, "\t" if plan.fmt == "tsv" else ",", tmp, dst, session,
+                      rebuild_cache)
+            plan.action = "mask"
+        except Quarantine as q:
+            plan.action, plan.reason, plan.detail = "quarantine", q.code, q.detail
+            _remove(dst, session)
+        finally:
+            _remove(tmp, session)
     _remove(tmp_root, session)
     if not target.is_s3:  # drop the empty local scratch folder too
         try:
             os.rmdir(target.child("_tmp_masking").key)
         except OSError:
             pass
-    _count_records(spark, outcome.plans, session)
     _name_damaged_streams(outcome.plans, session)
+    _write_malformed_rows(outcome.plans, quarantine, run_id, session)
     quarantined = [p for p in outcome.plans if p.action == "quarantine"]
     for plan in quarantined:
         _quarantine(plan, quarantine, run_id, session)

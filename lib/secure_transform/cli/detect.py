@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="input format (default: from each file's extension; .json is sniffed)")
     p.add_argument("--header", default="auto", choices=("auto", "true", "false"),
                    help="CSV/TSV header line (default auto: a first line of identifier-like names)")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="exit 0 when there are no records to scan (default: an empty file or folder is an error)")
     p.set_defaults(func=handle)
 
 
@@ -41,4 +43,10 @@ def handle(args: argparse.Namespace) -> int:
     print(text)
     if not results.is_s3:
         sio.write_text(results.child("detection_summary.txt"), text + "\n")
+    if not summary["records"] and not args.allow_empty:
+        from ..errors import SecureTransformError
+
+        raise SecureTransformError(f"--input: {source.uri} has no records to scan ({summary['objects']} object(s), "
+                                   "all empty or header-only), so nothing was checked for personal data; pass "
+                                   "--allow-empty if an empty input is expected")
     return 0

@@ -101,14 +101,16 @@ def spark_path_key(path: str) -> str:
     return unquote(path)
 
 
-def indexed_lines(spark: Any, paths: Sequence[str]) -> tuple[Any, list[dict]]:
+def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
+                  expected_fields: int | None = None) -> tuple[Any, list[dict]]:
     """Lines of text files with their 1-based line numbers, and per-split statistics.
 
     Returns ``(df, blocks)``: ``df`` has ``value`` (the line without ``\\n``; a ``\\r`` of a CRLF
     file stays), ``_file``, ``_line`` and ``_pid`` (the Spark partition, which the text writer
     keeps); ``blocks`` (one small dict per file split, collected: bounded by the number of splits)
-    carries ``file``, ``pid``, ``lines``, ``first_line`` and ``odd_quote_lines`` (lines with an odd
-    number of double quotes: a CSV record spanning lines).
+    carries ``file``, ``pid``, ``lines``, ``first_line``, ``odd_quote_lines`` (lines with an odd
+    number of double quotes: a CSV record spanning lines, or an unbalanced quote) and
+    ``blank_lines`` (empty or ``\r`` only: not CSV records). See :mod:`.records`.
     """
     F = _F()
     raw = spark.read.option("lineSep", "\n").text(list(paths)).select(
@@ -116,15 +118,22 @@ def indexed_lines(spark: Any, paths: Sequence[str]) -> tuple[Any, list[dict]]:
         F.monotonically_increasing_id().alias("_mid"), F.spark_partition_id().alias("_pid"))
     # parity of the number of double quotes (split is the cheapest way to count them in Spark)
     odd = ((F.size(F.split("value", '"')) - 1) % 2).cast("long")
+    blank = F.col("value").rlike("^\r?$")
+    # with a field count: lines that may have another one (a cheap split; the exact, quote-aware
+    # count runs later only when there are any, see records.line_issues)
+    suspect = (~blank & (F.size(F.split("value", re.escape(sep), -1)) != expected_fields)).cast("long") \
+        if sep and expected_fields else F.lit(0).cast("long")
     rows = raw.groupBy("_file", "_blk", "_pid").agg(
-        F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid"), F.sum(odd).alias("odd")).collect()
+        F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid"), F.sum(odd).alias("odd"),
+        F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect")).collect()
     blocks: list[dict] = []
     running: dict[str, int] = {}
     for r in sorted(rows, key=lambda r: (r["_file"], r["_blk"])):
         first_line = running.get(r["_file"], 0) + 1
         running[r["_file"]] = first_line - 1 + int(r["n"])
         blocks.append({"file": r["_file"], "blk": int(r["_blk"]), "pid": int(r["_pid"]), "lines": int(r["n"]),
-                       "first_line": first_line, "first_mid": int(r["first_mid"]), "odd_quote_lines": int(r["odd"] or 0)})
+                       "first_line": first_line, "first_mid": int(r["first_mid"]), "odd_quote_lines": int(r["odd"] or 0),
+                       "blank_lines": int(r["blank"] or 0), "suspect_lines": int(r["suspect"] or 0)})
     if not blocks:
         return raw.select("value", "_file", F.lit(0).cast("long").alias("_line"), "_pid").limit(0), blocks
     offsets = spark.createDataFrame([(b["file"], b["blk"], b["first_line"] - b["first_mid"]) for b in blocks],

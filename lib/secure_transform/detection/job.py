@@ -66,7 +66,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
              f"{len(summary['objects_skipped'])} skipped); records: {summary['records']:,}"]
     for key, reason in sorted(summary["objects_skipped"].items()):
         lines.append(f"  skipped {key}: {reason}")
-    if not summary["detections_by_type"]:
+    if not summary["records"]:
+        lines.append("no records to scan: nothing was checked for personal data")
+    elif not summary["detections_by_type"]:
         lines.append("no sensitive data found")
     for type_name, count in summary["detections_by_type"].items():
         lines.append(f"{type_name}: {count:,}")

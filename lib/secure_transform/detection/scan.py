@@ -12,6 +12,7 @@ from .expressions import explode_matches
 from .files import (FORMATS, coverage_key, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
                     indexed_rows, json_leaves, object_format, read_head, spark_path_key)
 from .frame import quoted
+from .records import TooManyIrregularLines, line_issues
 from .registry import DetectConfig, context_flags, type_category
 from .validators import sql_functions as _F
 
@@ -44,6 +45,19 @@ def _scan_csv(spark: Any, scans: list[ObjectScan], sep: str, config: DetectConfi
         d = per_file.setdefault(b["file"], {"lines": 0, "odd": 0})
         d["lines"] += b["lines"]
         d["odd"] += b["odd_quote_lines"]
+    # records, not lines: quoted newlines, unbalanced quotes and blank lines (bounded collects of
+    # line numbers); a file with odd-quote lines is paired with the quoting rules against its first line
+    odd_files = [f for f, d in per_file.items() if d["odd"]]
+    by_spark_path = {spark_path_key(p): s for p, s in by_path.items()}
+    expected = {}
+    for f in odd_files:
+        known = by_spark_path.get(spark_path_key(f))
+        if known is not None:
+            expected[f] = len(csv_header_fields(known.info.location, sep, session))
+    try:
+        issues = line_issues(lines, blocks, sep, expected or None)
+    except TooManyIrregularLines:
+        issues = {}
     ctx_rows = []
     key_of = {spark_path_key(p): s for p, s in by_path.items()}
     headers: dict[str, bool] = {}
@@ -55,8 +69,13 @@ def _scan_csv(spark: Any, scans: list[ObjectScan], sep: str, config: DetectConfi
         has_header = config.header == "true" or (config.header == "auto" and header_like([f.strip() for f in fields]))
         headers[spark_file] = has_header
         scan.records = stats["lines"] - (1 if has_header and stats["lines"] else 0)
-        if stats["odd"]:
-            scan.status, scan.reason = "SKIPPED", "UNABLE_TO_PARSE_FILE"  # a record spans lines
+        if spark_file in issues:
+            scan.records = issues[spark_file].records(has_header)
+        elif stats["odd"]:  # too many irregular lines to locate: the object cannot be analysed
+            scan.status, scan.reason = "SKIPPED", "UNABLE_TO_PARSE_FILE"
+        # Irregular lines (a record spanning lines, an unbalanced quote, a wrong field count) no
+        # longer skip the object: they are scanned like any line, and masking quarantines them as
+        # rows (malformed_record / multiline_record) while the rest of the object is masked.
         for number, name in enumerate(fields if has_header else [], start=1):
             ctx_rows.append((spark_file, number, name.strip(),
                              context_flags(name.strip(), format_preserving=name.strip() in config.format_preserving_columns)))
