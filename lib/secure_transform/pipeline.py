@@ -213,6 +213,7 @@ def run_main_etl(rt: Any) -> dict:
     from .features import with_customer_features
     from .binning import BinEdges, binning_metrics, ensure_compatible, fit_bins, with_amount_bin
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
+    from .redaction import placeholder_counts, placeholder_metrics, redacted_span_columns
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -290,13 +291,16 @@ def run_main_etl(rt: Any) -> dict:
          .parquet(out_loc.spark_path()))
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
         written = rt.spark.read.parquet(out_loc.spark_path())
+        span_columns = [c for c in redacted_span_columns(cfg.pii) if c in written.columns]
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
-                          *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
+                          *binning_metrics(), *merchant_metrics(),
+                          *placeholder_metrics(span_columns)).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
         rows_quarantined = rt.spark.read.parquet(q_loc.spark_path()).count()
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
     checked.unpersist()
+    placeholders = placeholder_counts(agg, span_columns)
 
     summary.update({
         "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
@@ -307,6 +311,9 @@ def run_main_etl(rt: Any) -> dict:
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "flagged_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
+        # free text kept with typed placeholders (redact, scope spans): counts per column and type
+        "redacted_text_columns": span_columns,
+        "placeholders_by_column": placeholders["by_column"], "placeholders_by_type": placeholders["by_type"],
         "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
@@ -342,7 +349,8 @@ def default_pii_columns() -> dict:
         "iban": {"method": "non_deterministic"},
         "ssn": {"method": "drop"},
         "address": {"method": "redact"},
-        "memo": {"method": "drop"},
+        # free text: kept, every detected span replaced by its typed placeholder ([PERSON], ...)
+        "memo": {"method": "redact", "scope": "spans"},
     }
 
 
