@@ -16,6 +16,7 @@ import string
 import pytest
 from chispa import assert_column_equality, assert_df_equality
 
+from detection_corpus import luhn_complete as _luhn_complete
 from secure_transform import detection as D
 from secure_transform.detection import expressions as DX
 from secure_transform.detection.scan import _local_etag
@@ -137,16 +138,6 @@ def test_detect_pii_dataframe(spark):
 
 
 # --- labelled corpus --------------------------------------------------------------------------------
-
-def _luhn_complete(partial: str) -> str:
-    total = 0
-    for i, c in enumerate(reversed(partial)):
-        d = int(c)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return partial + str((10 - total % 10) % 10)
-
 
 def _iban(rng: random.Random, country: str, bban_len: int, letters: int = 0) -> str:
     bban = "".join(rng.choice(string.ascii_uppercase) for _ in range(letters)) + "".join(

@@ -68,7 +68,13 @@ def test_output_is_staged_not_published_and_has_features(etl_run, spark):
     for col in ("amount_bin", "amount_bin_label", "merchant_category", "merchant_risk", "time_delta", "velocity",
                 "anomaly_score", "is_anomaly", "transaction_date"):
         assert col in out.columns, col
-    assert "ssn" not in out.columns and "memo" not in out.columns
+    assert "ssn" not in out.columns
+    # memo is free text redacted span by span: kept, with typed placeholders, counted in the summary
+    assert out.filter(F.col("memo").contains("[EMAIL_ADDRESS]")).count() > 0
+    assert out.filter(F.col("memo").rlike("@|Customer [A-Z][a-z]+ [A-Z]")).count() == 0
+    assert s["redacted_text_columns"] == ["memo"]
+    assert s["placeholders_by_type"]["EMAIL_ADDRESS"] == out.filter(F.col("memo").contains("[EMAIL_ADDRESS]")).count()
+    assert {"CREDIT_CARD_NUMBER", "NAME", "USA_SOCIAL_SECURITY_NUMBER", "ADDRESS"} <= set(s["placeholders_by_type"])
     assert out.count() == s["rows_out"]
     assert 0 < s["anomalies_flagged"] < 0.1 * s["rows_out"]
     manifest = json.loads((root / "transformed" / "runs" / "run_id=run1" / "_manifest.json").read_text())

@@ -13,7 +13,9 @@ transform, write to a fresh directory), so a ratio compares like with like:
 * ``main_etl``: the whole job through the same entry point Glue runs;
 * ``masking``: Macie-driven masking of a CSV of ``masking_rows`` rows with ``masking_findings``
   cell findings, against ``floor_csv`` (plain CSV read + write of the same files);
-* ``leak_check``: the detector over the transformed output, against ``floor_transformed``.
+* ``leak_check``: the detector over the transformed output, against ``floor_transformed``;
+* ``detect``: the built-in detector job (Macie's stand-in) over the masking stage's raw CSV, against
+  ``floor_csv``.
 
 Peak memory: the driver JVM's and the driver Python process's peak resident set (``VmHWM``),
 reset before each stage where the kernel allows (``/proc/<pid>/clear_refs``). Timing is never
@@ -87,8 +89,8 @@ class BenchmarkConfig:
 STAGE_ORDER = ("floor_parquet", "tokenize_det_hash_3", "read_noop", "tokenize_det_hash_3_noop", "tokenize_fpe_1",
                "binning_fit", "binning_apply", "merchant_encoding", "binning_apply_merchant", "feature_windows",
                "anomaly_fit", "floor_features", "anomaly_scoring", "sklearn_single_process", "main_etl",
-               "floor_transformed", "leak_check", "floor_csv", "masking")
-FLOORS = {"floor_features": ("anomaly_scoring",), "floor_transformed": ("leak_check",), "floor_csv": ("masking",)}
+               "floor_transformed", "leak_check", "floor_csv", "masking", "detect")
+FLOORS = {"floor_features": ("anomaly_scoring",), "floor_transformed": ("leak_check",), "floor_csv": ("masking", "detect")}
 
 
 # ------------------------------------------------------------------------------------ memory
@@ -396,6 +398,13 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
         return mask_objects(spark, loc(ctx.csv), loc(ctx.results), loc(ctx.out("masking")),
                             loc(ctx.out("masking-quarantine")), keyset=ctx.keyset, run_id="bench")
 
+    def detect(i: int) -> dict:
+        from . import io as sio
+        from .detection import detect_objects
+
+        loc = lambda p: sio.parse_location(p, "--workdir")  # noqa: E731
+        return detect_objects(spark, loc(ctx.csv), loc(ctx.out(f"detect-{i}")))
+
     n, m = cfg.rows, cfg.masking_rows
     return {
         "floor_parquet": (lambda _: write_to("floor_parquet", _read(ctx)), n, None),
@@ -422,6 +431,8 @@ def _stage_fns(ctx: _Context) -> dict[str, tuple[Callable[[int], Any], int, str 
         "leak_check": (leak, n, "floor_transformed"),
         "floor_csv": (lambda _: write_to("floor_csv", spark.read.option("header", "true").csv(ctx.csv), "csv"), m, None),
         "masking": (masking, m, "floor_csv"),
+        # the built-in detector (Macie's stand-in) over the same raw CSV files
+        "detect": (detect, m, "floor_csv"),
     }
 
 
@@ -521,7 +532,9 @@ def _extra(name: str, output: Any) -> dict[str, Any]:
                 "objects_masked": summary["objects_masked"], "objects_quarantined": summary["objects_quarantined"],
                 "rows_out": summary["rows_out"]}
     if name == "leak_check":
-        return {"leak_findings": output["leak_findings"]}
+        return {"leak_findings": output["leak_findings"], "cells_per_row": output.get("columns_scanned")}
+    if name == "detect":
+        return {"detections_by_type": output["detections_by_type"], "records": output["records"]}
     return {}
 
 

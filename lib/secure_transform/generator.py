@@ -12,8 +12,9 @@ for a seed whatever the partitioning, machine or Spark version, and 1,000,000 ro
   unknown (``"0000"``, ``"99999"``) or malformed (``"ABCD"``, ``"12"``, null) code.
 * Amounts are log-normal per merchant type (heavy-tailed); timestamps follow a daily cycle
   over ``days`` days.
-* ``memo`` is free text; about 8% of memos contain PII (e-mail, phone, card, IBAN), others
-  contain look-alikes (order numbers, dates, amounts).
+* ``memo`` is free text; about 12% of memos contain PII (e-mail, phone, card, IBAN, and -- with
+  no keyword -- a name, an SSN, a street address, a UK national phone number), others contain
+  look-alikes (order numbers, dates, amounts).
 * Planted anomalies (``anomaly_rate``, default 1%): extreme amounts, odd-hour high spends,
   risky MCCs (gambling, quasi-cash, wire transfer) and bursts of 10 transactions within minutes.
   The ground truth goes to ``labels/`` beside the data, never inside it.
@@ -297,6 +298,12 @@ def generate_transactions(spark: Any, config: GeneratorConfig):
         .when(u_memo < 0.32, F.concat(F.lit("Delivery on "), F.date_format(ts, "yyyy-MM-dd")))
         .when(u_memo < 0.40, F.concat(F.lit("Split bill, my share "), F.format_number(amount, 2)))
         .when(u_memo < 0.45, F.lit("Thanks! \U0001F44D"))
+        # real-world free text the detector v2 finds: a name without an honorific, an SSN without a
+        # keyword, a street address, a UK national phone number
+        .when(u_memo < 0.46, F.concat(F.lit("Customer "), F.col("customer_name"), F.lit(" called about the refund")))
+        .when(u_memo < 0.47, F.concat(F.lit("id check "), F.col("ssn"), F.lit(" ok")))
+        .when(u_memo < 0.48, F.concat(F.lit("ship to "), F.col("address")))
+        .when(u_memo < 0.49, F.concat(F.lit("call back on 020 7946 "), digits(rid, 73, 4)))
         .otherwise(F.lit(None).cast("string"))
     )
 

@@ -63,7 +63,8 @@ def scan_dataframe(df: Any, *, format_preserving: Sequence[str] = ()) -> dict:
         n = int(r["n"])
         by_type[r["type"]] = by_type.get(r["type"], 0) + n
         by_column.setdefault(r["column_name"], {})[r["type"]] = n
-    return {"leak_findings": sum(by_type.values()), "by_type": dict(sorted(by_type.items())),
+    return {"leak_findings": sum(by_type.values()), "columns_scanned": len(df.columns),
+            "by_type": dict(sorted(by_type.items())),
             "by_column": {c: dict(sorted(t.items())) for c, t in sorted(by_column.items())}}
 
 

@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import detection as det
 from . import io as sio
+from .classification import DEFAULT_THRESHOLD, classify_columns, column_type_shares
 from .errors import AllInputsQuarantinedError, ConfigError, SecureTransformError
 from .jsonargs import parse_json_arg
 from .macie import DiscoveryResult, ResultIndex, parse_json_path, read_results
@@ -113,7 +114,9 @@ class MaskingPolicy:
     letters/digits become ``mask_char``), ``tokenize`` (deterministic keyed HMAC-SHA256, the same
     token as main_etl's ``deterministic`` method; redaction when no key set is configured),
     ``keep`` (leave as is), ``quarantine`` (the whole object goes to quarantine).
-    ``on_occurrence_cap``: ``mask_column`` (default) or ``quarantine``.
+    ``on_occurrence_cap``: ``mask_column`` (default) or ``quarantine``. ``column_threshold``: a
+    CSV/TSV column whose share of validated values of a detected type reaches it is masked whole
+    as that type (classification.py; default 0.5 of its non-empty cells; ``null``: off).
     """
 
     types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TYPE_ACTIONS))
@@ -121,6 +124,7 @@ class MaskingPolicy:
     default: str = "redact"
     on_occurrence_cap: str = "mask_column"
     mask_char: str = "*"
+    column_threshold: float | None = DEFAULT_THRESHOLD
 
     def __post_init__(self) -> None:
         for section, mapping in (("types", self.types), ("custom", self.custom)):
@@ -137,6 +141,9 @@ class MaskingPolicy:
             raise ConfigError(PARAM, f"on_occurrence_cap must be mask_column or quarantine, got {self.on_occurrence_cap!r}")
         if not isinstance(self.mask_char, str) or len(self.mask_char) != 1 or self.mask_char.isalnum():
             raise ConfigError(PARAM, "mask_char must be one character that is not a letter or digit")
+        t = self.column_threshold
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1):
+            raise ConfigError(PARAM, f"column_threshold must be a number in (0, 1] or null (off), got {t!r}")
 
     def action(self, type_name: str, custom: bool = False) -> str:
         table = self.custom if custom else self.types
@@ -159,9 +166,10 @@ def parse_masking_policy(value: str | Mapping[str, Any] | None) -> MaskingPolicy
         value = parse_json_arg(value, PARAM)
     if not isinstance(value, Mapping):
         raise ConfigError(PARAM, "must be a JSON object")
-    unknown = sorted(set(value) - {"types", "custom", "default", "on_occurrence_cap", "mask_char"})
+    unknown = sorted(set(value) - {"types", "custom", "default", "on_occurrence_cap", "mask_char", "column_threshold"})
     if unknown:
-        raise ConfigError(PARAM, f"unknown key {unknown[0]!r}; valid: types, custom, default, on_occurrence_cap, mask_char")
+        raise ConfigError(PARAM, f"unknown key {unknown[0]!r}; valid: types, custom, default, on_occurrence_cap, "
+                                 "mask_char, column_threshold")
     for section in ("types", "custom"):
         if section in value and not isinstance(value[section], Mapping):
             raise ConfigError(PARAM, f"\"{section}\" must be an object mapping identifier names to actions")
@@ -171,7 +179,8 @@ def parse_masking_policy(value: str | Mapping[str, Any] | None) -> MaskingPolicy
     custom.update(value.get("custom") or {})
     return MaskingPolicy(types=types, custom=custom, default=value.get("default", "redact"),
                          on_occurrence_cap=value.get("on_occurrence_cap", "mask_column"),
-                         mask_char=value.get("mask_char", "*"))
+                         mask_char=value.get("mask_char", "*"),
+                         column_threshold=value.get("column_threshold", DEFAULT_THRESHOLD))
 
 
 # --- masking one value -------------------------------------------------------------------------
@@ -299,6 +308,8 @@ class ObjectPlan:
     deferred_whole: list = field(default_factory=list)  # capped detections in declared columns
     irregular: Any = None  # detection.records.LineIssues of a CSV/TSV object (line numbers only)
     malformed: list = field(default_factory=list)  # records quarantined as rows: reason, line, digest
+    classified: dict = field(default_factory=dict)  # column number -> {type}: every value masked as it
+    classified_columns: list = field(default_factory=list)  # audit records of classified columns
 
     def deferred_report(self) -> dict:
         """What this object leaves to main_etl's tokenization: counts and column names only."""
@@ -688,7 +699,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
             continue  # the line left for quarantine as a row: nothing to mask in the output
         by_row.setdefault(row, {})[column] = sorted(types)
         column_types.setdefault(column, set()).update(types)
-    for column, types in plan.whole.items():
+    for column, types in list(plan.whole.items()) + list(plan.classified.items()):
         column_types.setdefault(column, set()).update(types)
     masks = spark.createDataFrame([(row, cols) for row, cols in by_row.items()] or [(0, {})],
                                   "_mrow long, _mcols map<int,array<string>>")
@@ -700,8 +711,11 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         listed = F.coalesce(F.element_at(mcols, F.lit(column)), no_types)
         steps = []
         for t in sorted(column_types[column]):
-            widened = (line_no > 1 if has_header else F.lit(True)) if t in plan.whole.get(column, ()) else F.lit(False)
-            steps.append((t, actions[t], F.array_contains(listed, t), widened))
+            data_line = line_no > 1 if has_header else F.lit(True)
+            widened = data_line if t in plan.whole.get(column, ()) else F.lit(False)
+            # a classified column: every value is taken as located, so a value the detector missed is masked too
+            located = F.array_contains(listed, t) | (data_line if t in plan.classified.get(column, ()) else F.lit(False))
+            steps.append((t, actions[t], located, widened))
         any_applies = steps[0][2] | steps[0][3]
         for _, _, c, w in steps[1:]:
             any_applies = any_applies | c | w
@@ -728,10 +742,11 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         return det.let(det.csv_fields(value, sep), build)
 
     joined = lines.join(F.broadcast(masks), F.col("_line") == F.col("_mrow"), "left")
-    touched = F.col("_mcols").isNotNull() | F.lit(bool(plan.whole))
+    touched = F.col("_mcols").isNotNull() | F.lit(bool(plan.whole) or bool(plan.classified))
     layout = (sep, has_header, policy.mask_char, tuple(sorted(actions.items())),
               tuple(sorted((c, tuple(sorted(t))) for c, t in column_types.items())),
-              tuple(sorted((c, tuple(sorted(t))) for c, t in plan.whole.items())))
+              tuple(sorted((c, tuple(sorted(t))) for c, t in plan.whole.items())),
+              tuple(sorted((c, tuple(sorted(t))) for c, t in plan.classified.items())))
     rebuilt = rebuild_cache.get(layout) if rebuild_cache is not None else None
     if not column_types:  # only irregular lines to take out: every other line stays as it is
         rebuilt = F.col("value")
@@ -790,6 +805,28 @@ def _without_irregular_records(plan: ObjectPlan, lines: Any, blocks: list, sep: 
     plan.malformed = [{**m, "raw_record_sha256": digests.get(m["line"], (None, None))[0],
                        "raw_record_chars": digests.get(m["line"], (None, None))[1]} for m in issues.malformed]
     return lines.where(~bad)
+
+
+def _classify_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, sep: str, deferred: frozenset[str],
+                  session: Any) -> None:
+    """Classify the columns of a CSV/TSV object to mask (classification.py): a column whose share
+    of validated values of a type the object holds reaches ``policy.column_threshold`` is masked
+    whole as that type. Columns main_etl tokenizes are left to it. One aggregation per object."""
+    has_header = bool(plan.column_names)
+    header = [h.strip() for h in det.csv_header_fields(plan.info.location, sep, session)] if has_header else []
+    types = [t for t, action in plan.types if action != "keep"]
+    if not types or policy.column_threshold is None:
+        return
+    df = (spark.read.option("header", str(has_header).lower()).option("sep", sep).option("mode", "PERMISSIVE")
+          .csv(plan.info.location.spark_path()))
+    columns = [c for i, c in enumerate(df.columns) if not (has_header and i < len(header) and header[i] in deferred)]
+    numbers = {c: i + 1 for i, c in enumerate(df.columns)}
+    shares = column_type_shares(df, columns, types)
+    for column, found in sorted(classify_columns(shares, policy.column_threshold).items()):
+        number = numbers[column]
+        plan.classified.setdefault(number, set()).add(found["type"])
+        plan.classified_columns.append({"object": plan.key, "column": header[number - 1] if has_header and
+                                        number <= len(header) else number, **found})
 
 
 def _update_path(col: Any, dtype: Any, elements: Sequence[tuple], fn: Callable[[Any, Any], Any]) -> Any:
@@ -992,6 +1029,8 @@ class MaskingOutcome:
                             for p in quarantined],
             "masked_occurrences_by_type": dict(sorted(by_type.items())),
             "whole_columns_masked": [w for p in masked for w in p.whole_columns],
+            # columns masked whole because most of their values are one type (classification.py)
+            "columns_classified": [c for p in masked for c in p.classified_columns],
             "pii_columns_deferred": list(self.deferred_columns),
             "cells_deferred_to_tokenization": sum(deferred_by_type.values()),
             "cells_deferred_to_tokenization_by_type": dict(sorted(deferred_by_type.items())),
@@ -1200,6 +1239,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             tmp = tmp_root.child(str(n))
             try:
                 if fmt in ("csv", "tsv"):
+                    _classify_csv(spark, plan, policy, "\t" if fmt == "tsv" else ",", deferred, session)
                     _mask_csv(spark, plan, policy, tokenizer, "\t" if fmt == "tsv" else ",", tmp, dst, session,
                               rebuild_cache)
                 elif fmt == "jsonl":

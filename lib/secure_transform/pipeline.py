@@ -236,6 +236,7 @@ def run_main_etl(rt: Any) -> dict:
                           with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
     from .risk import REASON_COLUMN, assess_risk, check_risk_columns, split_by_risk, with_quasi_identifier_features, with_risk_reason
+    from .redaction import placeholder_counts, placeholder_metrics, redacted_span_columns
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -351,8 +352,10 @@ def run_main_etl(rt: Any) -> dict:
             risk_reasons = riskgate.suppressed_counts(rt.spark, risk_q_loc)
         # the written schema is given: a 0-row run has no partition folder to infer it from
         written = rt.spark.read.schema(out_df.schema).parquet(out_loc.spark_path())
+        span_columns = [c for c in redacted_span_columns(cfg.pii) if c in written.columns]
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
-                          *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
+                          *binning_metrics(), *merchant_metrics(),
+                          *placeholder_metrics(span_columns)).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
         rows_quarantined = (rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
@@ -368,6 +371,7 @@ def run_main_etl(rt: Any) -> dict:
                 figures["before_suppression"] = assess_risk(flagged.drop(REASON_COLUMN), cfg.risk)
                 flagged.unpersist()
             st.rows_in = st.rows_out = rows_out
+    placeholders = placeholder_counts(agg, span_columns)
 
     summary.update({
         "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
@@ -385,6 +389,9 @@ def run_main_etl(rt: Any) -> dict:
         "bin_edges_version": edges.version if edges is not None else None,
         "anomaly_model_version": model.model_id if model is not None else None,
         "empty_input": empty_input,  # why binning/scoring reused artifacts or were skipped (0 rows)
+        # free text kept with typed placeholders (redact, scope spans): counts per column and type
+        "redacted_text_columns": span_columns,
+        "placeholders_by_column": placeholders["by_column"], "placeholders_by_type": placeholders["by_type"],
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
@@ -425,7 +432,8 @@ def default_pii_columns() -> dict:
         "iban": {"method": "non_deterministic"},
         "ssn": {"method": "drop"},
         "address": {"method": "redact"},
-        "memo": {"method": "drop"},
+        # free text: kept, every detected span replaced by its typed placeholder ([PERSON], ...)
+        "memo": {"method": "redact", "scope": "spans"},
     }
 
 

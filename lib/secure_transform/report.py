@@ -357,6 +357,27 @@ def _masking_leak(run: _Run) -> str:
     return "".join(parts + folded)
 
 
+def _redaction(run: _Run) -> str:
+    """Detector v2 figures: placeholders main_etl wrote in free text, per type and column, and the
+    columns macie_masking classified and masked whole (counts and column names only)."""
+    parts = []
+    by_type = run.etl.get("placeholders_by_type")
+    if isinstance(by_type, Mapping):
+        columns = ", ".join(_safe_text(c) for c in run.etl.get("redacted_text_columns") or []) or "none"
+        rows = [[_safe_text(t), _fmt_num(n, 0)] for t, n in sorted(by_type.items())]
+        parts.append(f"<h3>Free text redacted span by span ({columns})</h3>"
+                     + (_table(["Placeholder type", "Spans replaced"], rows, css="kv") if rows
+                        else _note("No personal data found in the free-text columns.", "ok")))
+    masking = run.jobs.get("macie_masking")
+    classified = masking.get("columns_classified") if isinstance(masking, Mapping) else None
+    if classified:
+        rows = [[_safe_text(c.get("object")), _safe_text(c.get("column")), _safe_text(c.get("type")),
+                 _fmt_num(c.get("share"), 2)] for c in classified if isinstance(c, Mapping)]
+        parts.append("<h3>Columns masked whole by classification</h3>"
+                     + _table(["Object", "Column", "Type", "Share of values"], rows))
+    return "".join(parts)
+
+
 class _Data:
     """The run's transformed data restricted to the allow-listed columns, plus one stats row."""
 
@@ -792,7 +813,7 @@ def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None
         "summary": lambda: _summary(run),
         "run-details": lambda: _run_details(run),
         "row-accounting": lambda: _row_accounting(run),
-        "masking-leak-check": lambda: _masking_leak(run),
+        "masking-leak-check": lambda: _masking_leak(run) + _redaction(run),
         "amount-distribution": lambda: _amount_distribution(run, data),
         "rows-per-bin": lambda: _rows_per_bin(run, data),
         "merchant-categories": lambda: _merchants(run, data),

@@ -20,7 +20,12 @@ Methods (see ``docs/TOKENIZATION.md`` for security properties and rotation):
                        fit FF3-1; ``tokenize``: such values get counted ``§`` fallback tokens; see
                        :mod:`secure_transform.fpe_domain`).
 ``mask``               keep ``keep_first``/``keep_last`` characters, the rest become ``mask_char``.
-``redact``             a constant ``placeholder`` or a typed one (``"type": "email"`` -> ``[EMAIL]``).
+``redact``             a constant ``placeholder`` or a typed one (``"type": "email"`` -> ``[EMAIL]``);
+                       with ``"scope": "spans"`` the text is kept and every detected span becomes
+                       its typed placeholder (``[CREDIT_CARD_NUMBER]``, ``[PERSON]``, ...; the
+                       built-in detector in strict mode, Spark-native). ``scope`` defaults to
+                       ``spans`` for a free-text column (memo, notes, comment, description, ...)
+                       without ``placeholder``/``type``, else ``value``.
 ``drop``               the column is removed.
 
 Every method keeps null as null and the empty string as the empty string. Non-string columns are
@@ -73,10 +78,14 @@ _OPTIONS: Mapping[str, frozenset[str]] = {
     "format_preserving": frozenset({"alphabet", "preserve_prefix", "preserve_suffix", "luhn", "domain", "key_version",
                                     "on_unsupported"}),
     "mask": frozenset({"keep_first", "keep_last", "mask_char"}),
-    "redact": frozenset({"placeholder", "type"}),
+    "redact": frozenset({"placeholder", "type", "scope"}),
     "drop": frozenset(),
 }
 HASH_ALGORITHMS = {"sha256": 256, "sha512": 512}
+REDACT_SCOPES = ("value", "spans")
+# Columns whose name says they hold free text: ``redact`` keeps their text and replaces the spans.
+FREE_TEXT_COLUMN = re.compile(r"(?i)(?:^|[^a-z])(?:memo|notes?|comments?|description|desc|message|msg|remarks?|"
+                              r"narrative|free_?text|text|details?|body|annotation|feedback|instructions?)(?:$|[^a-z])")
 FPE_ALPHABETS = ("digits", "alphanumeric")
 #: format_preserving values FF3-1 cannot take: refuse the job (default) or accept counted fallback tokens
 ON_UNSUPPORTED = ("refuse", "tokenize")
@@ -106,6 +115,7 @@ class ColumnSpec:
     mask_char: str = "*"
     placeholder: str = "[REDACTED]"
     on_unsupported: str = "refuse"
+    scope: str = "value"
 
     def _fail(self, problem: str) -> None:
         raise ConfigError(PARAM, f"column {self.name!r}: {problem}")
@@ -140,6 +150,8 @@ class ColumnSpec:
             self._fail("mask_char must be exactly one character")
         if not isinstance(self.placeholder, str) or len(self.placeholder) > 100:
             self._fail("placeholder must be a string of at most 100 characters")
+        if self.scope not in REDACT_SCOPES:
+            self._fail(f"scope must be one of {', '.join(REDACT_SCOPES)}, got {self.scope!r}")
 
     @property
     def is_keyed(self) -> bool:
@@ -209,6 +221,12 @@ def _column_spec(name: Any, entry: Any) -> ColumnSpec:
         if not isinstance(kind, str) or not _TYPE.match(kind):
             raise ConfigError(PARAM, f"column {name!r}: type must be an identifier such as \"email\"")
         options["placeholder"] = f"[{kind.upper()}]"
+    if method == "redact" and "scope" in options and options["scope"] == "spans" and "placeholder" in options:
+        raise ConfigError(PARAM, f"column {name!r}: \"scope\": \"spans\" uses typed placeholders; drop "
+                                 "\"placeholder\"/\"type\"")
+    if method == "redact" and "scope" not in options:
+        free_text = "placeholder" not in options and FREE_TEXT_COLUMN.search(name) is not None
+        options["scope"] = "spans" if free_text else "value"
     return ColumnSpec(name=name, method=method, **options)
 
 
@@ -366,7 +384,11 @@ def _tokenize_expr(col: Any, spec: ColumnSpec, keyset: Any, version: str | None)
         token = fpe_column(col, fpe_codec(spec, keyset, version))  # type: ignore[arg-type]
     elif spec.method == "mask":
         token = mask_value(col, spec.keep_first, spec.keep_last, spec.mask_char)
-    else:  # redact
+    elif spec.scope == "spans":  # redact the detected spans, keep the text
+        from .detection import redact_pii_spans
+
+        token = redact_pii_spans(col, context=spec.name)
+    else:  # redact the value
         token = F.lit(spec.placeholder)
     # null stays null, "" stays "" (no shared token for missing values)
     return F.when(col.isNull(), F.lit(None).cast("string")).when(col.cast("string") == "", F.lit("")).otherwise(token)
@@ -375,6 +397,8 @@ def _tokenize_expr(col: Any, spec: ColumnSpec, keyset: Any, version: str | None)
 def column_metadata(spec: ColumnSpec, source_type: str, version: str | None,
                     key_check: str | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"method": spec.method, "source_type": source_type}
+    if spec.method == "redact":
+        meta["scope"] = spec.scope
     if version is not None:
         meta["key_version"] = version
     if key_check is not None:  # tells a same-named but different key apart at re-identification

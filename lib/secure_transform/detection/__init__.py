@@ -8,7 +8,7 @@ lines), :mod:`.scan` (objects -> Macie detections) and :mod:`.job` (the detector
 Other modules use only the names listed here.
 """
 
-from .expressions import MATCH_TYPE, cell_shape, digit_count, explode_matches, find_pii, redact_pii_spans, type_spans
+from .expressions import MATCH_TYPE, PLACEHOLDERS, cell_shape, digit_count, explode_matches, find_pii, redact_pii_spans, type_spans
 from .files import (FORMATS, MIME_TYPES, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
                     indexed_rows, json_leaves, object_format, read_head, sniff_json, spark_path_key)
 from .frame import NUMBER_MIN_MAGNITUDE, detect_pii, scannable
@@ -30,6 +30,7 @@ __all__ = [
     "NAME_BIT",
     "NUMBER_MIN_MAGNITUDE",
     "ObjectScan",
+    "PLACEHOLDERS",
     "RECOGNIZERS",
     "Recognizer",
     "aba_checksum_valid",

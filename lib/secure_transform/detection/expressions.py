@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-from .formats import FULL_NAME, HONORIFIC
-from .registry import CARD_TYPES, NAME_BIT, RECOGNIZERS, DetectConfig, Recognizer, context_flags, \
-    recognizer_for_type
+from .registry import CARD_TYPES, COLUMN_BITS, NOT_PERSON_BIT, RECOGNIZERS, DetectConfig, Recognizer, \
+    context_flags, recognizer_for_type
 from .registry import KEYWORD_DISTANCE
 from .validators import let
 from .validators import sql_functions as _F
 
-__all__ = ["MATCH_TYPE", "cell_shape", "digit_count", "explode_matches", "find_pii", "redact_pii_spans",
+__all__ = ["MATCH_TYPE", "PLACEHOLDERS", "cell_shape", "digit_count", "explode_matches", "find_pii", "redact_pii_spans",
            "type_spans"]
 
 
@@ -53,6 +52,18 @@ def _extract(value: Any, pattern: str, valid: Callable[[Any], Any] | None) -> An
     F = _F()
     found = F.regexp_extract_all(value, F.lit(pattern), 0)
     return F.filter(found, valid) if valid is not None else found
+
+
+def _candidates(value: Any, rec: Recognizer, flags: Any = 0) -> Any:
+    """Valid candidates of every pattern of ``rec`` (distinct when there are several patterns)."""
+    F = _F()
+    found = [_extract(value, rec.pattern, rec.validator)]
+    for pattern, valid, free_text_only in rec.extra_patterns:
+        extra = _extract(value, pattern, valid)
+        if free_text_only:
+            extra = F.when(~_flag(flags, NOT_PERSON_BIT), extra).otherwise(F.array().cast("array<string>"))
+        found.append(extra)
+    return F.array_distinct(F.concat(*found)) if len(found) > 1 else found[0]
 
 
 def _typed(matches: Any, rec: Recognizer, type_of: Callable[[Any], Any]) -> Any:
@@ -104,7 +115,8 @@ def _guard(rec: Recognizer, value: Any, shape: Mapping[str, Any]) -> Any:
     if rec.min_length:
         terms.append(F.length(value) >= rec.min_length)
     if rec.min_digits:
-        terms.append(shape["digits"] >= rec.min_digits)
+        # the family's digit count is known only where it has a digit run; others count their own
+        terms.append((shape["digits"] if rec.number_family else digit_count(value)) >= rec.min_digits)
     if rec.literal:
         terms.append(value.contains(rec.literal))
     if rec.guard_shape:
@@ -156,7 +168,8 @@ def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, i
     gate = _keyword_gate(rec, value, ctx, shape["letters"], mode)
     if gate is not None:
         guard = gate & guard
-    found = _extract(value, rec.pattern, rec.validator)
+    found = _candidates(value, rec, flags)
+    text = value.rlike("[A-Za-z]")  # free text: the value has letters (evaluated only for a keywordless candidate)
 
     def text_kw() -> Any:
         return value.rlike(rec.text_keyword_regex)
@@ -172,6 +185,10 @@ def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, i
     elif rec.keyword_rule == "required":
         def required(f: Any) -> Any:
             near = let(near_raw(), lambda n: F.filter(f, lambda m: F.array_contains(n, m)))
+            if rec.text_keywordless is not None:
+                # free text: context and validity rules instead of a keyword
+                near = let(near, lambda b: F.concat(b, F.filter(f, lambda m: text & rec.text_keywordless(value, m)
+                                                                 & ~F.array_contains(b, m))))
             if mode == "strict" and rec.strict_keywordless:
                 # strict: e.g. a separated SSN needs no keyword
                 near = let(near, lambda b: F.concat(b, F.filter(f, lambda m: m.rlike(f"^(?:{rec.strict_keywordless})$")
@@ -185,11 +202,13 @@ def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, i
     elif rec.keyword_rule == "phone":
         out = let(found, lambda f: _typed(F.when(ctx | (F.size(f) == 0), f).otherwise(let(near_raw(), lambda n: F.filter(
             f, lambda m: m.startswith("+") | m.rlike(rec.keywordless_layout) | F.array_contains(n, m)))), rec, rec.type_of))
-    elif rec.keyword_rule == "name_column":
+    elif rec.keyword_rule == "column":
         whole = F.trim(value)
-        as_column = F.array(F.struct(F.lit("NAME").alias("type"), F.lit(rec.label).alias("label"), whole.alias("text")))
-        column_hit = _flag(flags, NAME_BIT) & whole.rlike(rf"^(?:{HONORIFIC} )?{FULL_NAME}$")
-        return F.when(column_hit, as_column).when(guard, _typed(found, rec, constant("NAME"))).otherwise(empty)
+        as_column = F.array(F.struct(F.lit(rec.label).alias("type"), F.lit(rec.label).alias("label"),
+                                     whole.alias("text")))
+        column_hit = _flag(flags, COLUMN_BITS[rec.label]) & whole.rlike(f"^(?:{rec.column_form})$")
+        return F.when(~skip & column_hit, as_column).when(~skip & guard, _typed(found, rec, constant(rec.label))) \
+            .otherwise(empty)
     else:  # pragma: no cover - guarded by the RECOGNIZERS table
         raise ValueError(rec.keyword_rule)
     return F.when(~skip & guard, out).otherwise(empty)
@@ -246,17 +265,19 @@ def find_pii(value: Any, flags: Any = 0, config: DetectConfig | None = None, *,
 
 
 def redact_pii_spans(col: Any, context: str | None = None) -> Any:
-    """Replace every detected span in free text by a typed placeholder such as ``[CREDIT_CARD_NUMBER]``.
+    """Replace every detected span in free text by a typed placeholder such as ``[CREDIT_CARD_NUMBER]``
+    (``[PERSON]`` for a person's name).
 
     Strict rules (a separated SSN needs no keyword); ``context`` is the column name, whose
     keywords count for the whole value. Null stays null; text without PII is returned unchanged.
     """
     F = _F()
     matches = find_pii(col, context_flags(context), DetectConfig(mode="strict"))
-    return F.aggregate(matches, col, lambda acc, m: F.replace(acc, m["text"], F.concat(F.lit("["), m["label"],
-                                                                                       F.lit("]"))))
+    placeholders = F.create_map(*[x for r in RECOGNIZERS for x in (F.lit(r.label), F.lit(r.placeholder))])
+    return F.aggregate(matches, col, lambda acc, m: F.replace(acc, m["text"], F.element_at(placeholders, m["label"])))
 
 
+PLACEHOLDERS = {r.label: r.placeholder for r in RECOGNIZERS}
 
 
 def explode_matches(cells: Any, config: DetectConfig) -> Any:
@@ -293,8 +314,7 @@ def type_spans(value: Any, type_name: str) -> Any:
     rec = recognizer_for_type(type_name)
     if rec is None:
         return F.array().cast("array<string>")
-    if rec.keyword_rule == "name_column":
+    if rec.keyword_rule == "column":
         whole = F.trim(value)
-        return F.when(whole.rlike(rf"^(?:{HONORIFIC} )?{FULL_NAME}$"), F.array(whole)).otherwise(
-            F.regexp_extract_all(value, F.lit(rec.pattern), 0))
-    return _extract(value, rec.pattern, rec.validator)
+        return F.when(whole.rlike(f"^(?:{rec.column_form})$"), F.array(whole)).otherwise(_candidates(value, rec))
+    return _candidates(value, rec)

@@ -33,13 +33,15 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import ConfigError
 from . import validators as V
-from .formats import (FULL_NAME, HONORIFIC, IBAN_MACIE_COUNTRIES, NAME_COLUMN_RE, NOT_PERSON_NAME_RE,
-                      PHONE_COUNTRY_TYPES, US_STATES)
+from .formats import (ADDRESS_COLUMN_RE, COLUMN_NAME_FORMS, FULL_NAME, HONORIFIC, IBAN_MACIE_COUNTRIES,
+                      NAME_COLUMN_RE, NAME_CUES_AFTER, NAME_CUES_BEFORE, NAME_PART, NATIONAL_PHONE_LAYOUTS,
+                      NOT_ADDRESS_COLUMN_RE, NOT_PERSON_NAME_RE, PHONE_COUNTRY_TYPES, STREET_GLUED,
+                      STREET_NUMBER_FIRST_EU, STREET_TYPE_FIRST, STREET_US_UK, STREET_WORDS)
 
 KEYWORD_DISTANCE = 30
 MODES = ("macie", "strict")
 CATEGORIES = ("CREDENTIALS", "FINANCIAL_INFORMATION", "PERSONAL_INFORMATION", "CUSTOM_IDENTIFIER")
-KEYWORD_RULES = ("none", "required", "card", "phone", "name_column")
+KEYWORD_RULES = ("none", "required", "card", "phone", "column")
 
 # --- keyword regexes --------------------------------------------------------------------------
 # --- keyword regexes --------------------------------------------------------------------------
@@ -80,6 +82,7 @@ def keyword_regex(keywords: Sequence[str], *, in_name: bool) -> str:
 
 _B0 = "(?<![A-Za-z0-9])"
 _B1 = "(?![A-Za-z0-9])"
+_B1N = "(?![A-Za-z0-9]|[.,]\\d)"  # and not before a decimal part (an amount)
 
 
 @dataclass(frozen=True)
@@ -94,13 +97,21 @@ class Recognizer:
     ``keyword_rule``: ``none`` (always reported), ``required`` (keyword in context or within
     30 characters), ``card`` (keyword chooses ``CREDIT_CARD_NUMBER`` vs ``..._(NO_KEYWORD)``),
     ``phone`` (a country code, a keyword or a layout in ``keywordless_layout``),
-    ``name_column`` (the whole value of a person-name column, or after a context cue in text).
+    ``column`` (the whole value of a column of this kind -- person names, addresses -- else the
+    text patterns, which need no keyword).
     ``strict_keywordless``: in strict mode a candidate matching this regex needs no keyword.
+    ``text_keywordless``: (value, candidate) -> boolean Column over a valid candidate: in free text (a value
+    with letters) such a candidate needs no keyword, in either mode (context and validity rules).
+    ``extra_patterns``: further ``(pattern, validator, free_text_only)`` candidates of the same
+    kind; ``free_text_only`` ones are not used in columns whose name says they hold no person.
+    ``column_form``: for the ``column`` rule, the shape a whole value must have in a column whose
+    name says it holds this kind (``context_flags`` sets the column bit).
     Guards (all must hold before the regex runs; cheapest first): ``needs_upper`` (an ASCII
     upper-case letter), ``min_length``, ``min_digits``, ``literal`` (a substring) and
     ``guard_shape`` (a simple regex every candidate contains). ``number_family``: the recogniser
     is one of the contiguous block of number-shaped recognisers guarded together by one digit-run
     test. ``number_shaped``: the leak check skips it in columns declared format-preserving.
+    ``placeholder_name``: the scrubber's placeholder word when it is not the label.
     """
 
     label: str
@@ -113,7 +124,10 @@ class Recognizer:
     custom_types: tuple[str, ...] = ()
     type_of: Callable[[Any], Any] | None = None
     strict_keywordless: str | None = None
+    text_keywordless: Callable[[Any, Any], Any] | None = None
     keywordless_layout: str | None = None
+    extra_patterns: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...] = ()
+    column_form: str | None = None
     needs_upper: bool = False
     min_length: int = 0
     min_digits: int = 0
@@ -121,6 +135,7 @@ class Recognizer:
     guard_shape: str | None = None
     number_family: bool = False
     number_shaped: bool = False
+    placeholder_name: str = ""
 
     def __post_init__(self) -> None:
         if self.keyword_rule not in KEYWORD_RULES:
@@ -138,7 +153,8 @@ class Recognizer:
 
     @property
     def placeholder(self) -> str:
-        return f"[{self.label}]"
+        """What the free-text scrubber writes for a span (``[LABEL]``, ``[PERSON]`` for names)."""
+        return f"[{self.placeholder_name or self.label}]"
 
     @property
     def text_keyword_regex(self) -> str:
@@ -160,8 +176,10 @@ BANK_KEYWORDS = ("bank account", "bank acct", "checking account", "checking acct
                  "savings account", "savings acct", "chequing account", "chequing acct",
                  "account number", "account no", "acct number", "acct no", "account num")
 SSN_KEYWORDS = ("social security", "ss#", "ssn")
+# Macie's phone keywords plus (documented extension) the verbs people write next to a number
 PHONE_KEYWORDS = ("cell", "contact", "fax", "fax number", "mobile", "phone", "phone number", "tel", "telephone",
-                  "telephone number")
+                  "telephone number", "call", "called", "calling", "call back", "callback", "dial", "reach", "ring",
+                  "whatsapp", "sms", "text me", "tlf", "telefono", "telefone", "telefon", "portable", "handy")
 DOB_KEYWORDS = ("bday", "b-day", "birth date", "birthday", "date of birth", "dob", "birthdate", "born")
 AWS_SECRET_KEYWORDS = ("aws_secret_access_key", "credentials", "secret access key", "secret key", "set-awscredential")
 ABA_KEYWORDS = ("routing", "routing number", "aba", "abartn", "rtn", "transit number", "routing no")
@@ -169,8 +187,20 @@ ABA_KEYWORDS = ("routing", "routing number", "aba", "abartn", "rtn", "transit nu
 _CARD_TYPES = ("CREDIT_CARD_NUMBER", "CREDIT_CARD_NUMBER_(NO_KEYWORD)")
 _IBAN_TYPES = tuple(f"{c}_BANK_ACCOUNT_NUMBER" for c in IBAN_MACIE_COUNTRIES.values()) + ("IBAN",)
 _PHONE_TYPES = tuple(t for _, t in PHONE_COUNTRY_TYPES) + ("INTERNATIONAL_PHONE_NUMBER",)
-# North-American layouts reported without a keyword: (212) 555-0100, 212-555-0100, 212.555.0100
-PHONE_LAYOUT = r"^(?:1[ .\-]?)?(?:\(\d{3}\) ?\d{3}[\-.]\d{4}|\d{3}([\-.])\d{3}\1\d{4})$"
+# Layouts reported without a keyword: North-American (212) 555-0100, 212-555-0100, 212.555.0100,
+# and the national layouts of formats.NATIONAL_PHONE_LAYOUTS
+PHONE_LAYOUT = (r"^(?:(?:1[ .\-]?)?(?:\(\d{3}\) ?\d{3}[\-.]\d{4}|\d{3}([\-.])\d{3}\1\d{4})|"
+                + "|".join(NATIONAL_PHONE_LAYOUTS) + ")$")
+# A number right after one of these words is an order, ticket, product... reference, not a card,
+# SSN, routing or phone number written without a keyword ("Order #4556...", "case 123-45-6789").
+# ... and a digit group inside an IBAN ("PL58 8102 3603 ...") is never a card or phone number.
+_NOT_IN_IBAN = r"(?<![A-Z]{2}\d{2}[ \-](?:[A-Z0-9]{4}[ \-]){0,7})"
+_NOT_AFTER = (r"(?<!(?i:order|invoice|inv|ref|reference|ticket|case|tracking|track|sku|ean|upc|gtin|isbn|barcode|"
+              r"item|product|part|serial|model|po|batch|lot|confirmation|booking|reservation|txn|transaction|receipt|"
+              r"policy|claim|member|voucher|coupon|parcel|shipment|awb)(?: ?(?:no\.?|number|num|nr|id|code|#))?"
+              r"[ ]?[#:.]?[ ]?)")
+
+_SSN = r"(?<![A-Za-z0-9\-])(?<!\d[.,])\d{3}([\- ]?)\d{2}\1\d{4}(?![A-Za-z0-9\-]|[.,]\d)"
 
 # Order matters: it is the priority order of matches (and of the scrubber's replacements), and
 # the number family must stay one contiguous block.
@@ -188,20 +218,28 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     Recognizer("IBAN", _B0 + r"[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,3})?" + _B1, "none",
                validator=V.iban_valid, category="FINANCIAL_INFORMATION", types=_IBAN_TYPES, custom_types=("IBAN",),
                type_of=V.iban_type, needs_upper=True, guard_shape=r"[A-Z]{2}[0-9]{2}", number_shaped=True),
-    Recognizer("CREDIT_CARD_NUMBER", _B0 + r"\d(?:[ \-]?\d){12,18}" + _B1, "card", CARD_KEYWORDS, V.card_valid,
-               category="FINANCIAL_INFORMATION", types=_CARD_TYPES, min_digits=13,
-               guard_shape=r"[0-9](?:[ -]?[0-9]){12}", number_family=True, number_shaped=True),
-    Recognizer("USA_SOCIAL_SECURITY_NUMBER", r"(?<![A-Za-z0-9\-])\d{3}([\- ]?)\d{2}\1\d{4}(?![A-Za-z0-9\-])",
-               "required", SSN_KEYWORDS, V.ssn_valid, strict_keywordless=r"\d{3}([\- ])\d{2}\1\d{4}", min_digits=9,
+    Recognizer("CREDIT_CARD_NUMBER", _B0 + _NOT_AFTER + _NOT_IN_IBAN + r"(?<!\d[.,])\d(?:[ \-]?\d){11,18}" + _B1N,
+               "card", CARD_KEYWORDS, V.card_valid, category="FINANCIAL_INFORMATION", types=_CARD_TYPES, min_digits=12,
+               guard_shape=r"[0-9](?:[ -]?[0-9]){11}", number_family=True, number_shaped=True),
+    Recognizer("USA_SOCIAL_SECURITY_NUMBER", _SSN, "required", SSN_KEYWORDS, V.ssn_valid,
+               strict_keywordless=r"\d{3}([\- ])\d{2}\1\d{4}",
+               text_keywordless=lambda value, m: V.ssn_in_text(value, m, keyword_regex(ABA_KEYWORDS, in_name=False),
+                                                               _NOT_AFTER + _SSN), min_digits=9,
                guard_shape=r"[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}", number_family=True, number_shaped=True),
-    Recognizer("PHONE_NUMBER", r"(?<![A-Za-z0-9+])(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?(?:\d[ .\-]?){5,12}\d"
-               r"|(?:1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-]?)[2-9]\d{2}[ .\-]?\d{4})" + _B1,
+    Recognizer("PHONE_NUMBER", r"(?<![A-Za-z0-9+])" + _NOT_AFTER + _NOT_IN_IBAN
+               + r"(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?(?:\d[ .\-]?){5,12}\d"
+               r"|(?:1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-]?)[2-9]\d{2}[ .\-]?\d{4}"
+               r"|\(0\d{1,4}\) ?(?:\d[ .\-]?){5,9}\d|0(?:\d[ .\-/]?){7,13}\d"
+               r"|\(?[1-9]{2}\)? ?9?\d{4}[ \-]?\d{4}|[3689]\d{2}(?:[ .\-]?\d{2,3}){2,3}|[6-9]\d(?:[ .\-]\d{2,3}){3})"
+               + _B1N,
                "phone", PHONE_KEYWORDS, V.phone_valid, types=_PHONE_TYPES, custom_types=("INTERNATIONAL_PHONE_NUMBER",),
                type_of=V.phone_type, keywordless_layout=PHONE_LAYOUT, min_digits=8,
-               guard_shape=r"\+[0-9]|[0-9]{3}(?:\) ?|[ .-]?)[0-9]{3}[ .-]?[0-9]{4}", number_family=True,
-               number_shaped=True),
-    Recognizer("ABA_ROUTING_NUMBER", r"(?<![A-Za-z0-9.,\-])\d{9}(?![A-Za-z0-9]|[.,]\d)", "required", ABA_KEYWORDS,
-               V.aba_checksum_valid, category="CUSTOM_IDENTIFIER", custom_types=("ABA_ROUTING_NUMBER",), min_digits=9,
+               guard_shape=r"\+[0-9]|[0-9](?:[ ./()/-]{0,2}[0-9]){8}", number_family=True, number_shaped=True),
+    # free text: a valid routing number needs no keyword, unless the text names it an SSN
+    Recognizer("ABA_ROUTING_NUMBER", r"(?<![A-Za-z0-9.,\-])" + _NOT_AFTER + r"\d{9}(?![A-Za-z0-9]|[.,]\d)",
+               "required", ABA_KEYWORDS, V.aba_checksum_valid,
+               text_keywordless=lambda value, m: ~value.rlike(keyword_regex(SSN_KEYWORDS, in_name=False)),
+               category="CUSTOM_IDENTIFIER", custom_types=("ABA_ROUTING_NUMBER",), min_digits=9,
                guard_shape=r"[0-9]{9}", number_family=True, number_shaped=True),
     Recognizer("BANK_ACCOUNT_NUMBER", r"(?<![A-Za-z0-9.,\-])\d{9,17}(?![A-Za-z0-9]|[.,]\d)", "required",
                BANK_KEYWORDS, V.bank_account_valid, category="FINANCIAL_INFORMATION", min_digits=9,
@@ -218,18 +256,27 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                "required", DOB_KEYWORDS, min_digits=5,
                guard_shape=r"[0-9][ ./-][0-9]{1,2}[ ./-][0-9]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
                number_family=True),
-    Recognizer("ADDRESS", _B0 + r"\d{1,6}(?: [NSEW]\.?)? (?:\p{Lu}[\p{L}.'\-]* ){1,4}"
-               r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|"
-               r"parkway|pkwy|highway|hwy|circle|cir|square|sq|trail|trl)\.?"
-               r"(?:,? (?i:apt|suite|ste|unit|#) ?[A-Za-z0-9\-]+)?,? (?:\p{Lu}[\p{L}.'\-]* ?){1,3},? "
-               rf"(?:{US_STATES}) \d{{5}}(?:-\d{{4}})?" + _B1, "none", needs_upper=True, min_digits=6,
-               guard_shape=r" [A-Z]{2},? [0-9]{5}", number_family=True),
-    Recognizer("NAME", rf"(?<=(?:{HONORIFIC}|(?i:my name is|name is|named|name:)) ){FULL_NAME}(?![\p{{L}}])",
-               "name_column", validator=V.person_name_valid, literal=" ",
-               guard_shape=rf"{HONORIFIC} \p{{Lu}}|(?i:name)"),
+    # not in the number family: a house number such as "221B" is not a digit run of its own
+    Recognizer("ADDRESS", _B0 + STREET_US_UK + _B1, "column", needs_upper=True, min_digits=1,
+               extra_patterns=((_B0 + STREET_NUMBER_FIRST_EU, None, False), (_B0 + STREET_TYPE_FIRST, None, False),
+                               (_B0 + STREET_GLUED, None, False)),
+               column_form=r"(?=[\s\S]*\d)(?=[\s\S]*\p{L}{2}[\s\S]*\s[\s\S]*\p{L}{2})[\s\S]{6,300}",
+               guard_shape=STREET_WORDS),
+    Recognizer("NAME", rf"(?<={NAME_CUES_BEFORE}[ ,:]{{1,2}}){FULL_NAME}(?![\p{{L}}])", "column",
+               validator=V.person_name_valid,
+               extra_patterns=((rf"(?<![\p{{L}}\p{{N}}'\-]){FULL_NAME}(?={NAME_CUES_AFTER})", V.person_name_valid, False),
+                               (rf"(?<={HONORIFIC} ){NAME_PART}(?![ \-]?\p{{Lu}})(?![\p{{L}}])", V.person_name_valid,
+                                False),
+                               (rf"(?<![\p{{L}}\p{{N}}'\-.]){FULL_NAME}(?![\p{{L}}])", V.given_name_first, True)),
+               column_form=rf"(?:{HONORIFIC} )?{COLUMN_NAME_FORMS}", placeholder_name="PERSON",
+               guard_shape=r"\p{Lu}[\p{Ll}'\u2019]+\.?,?[ \-](?:\p{Ll}{1,4}\.?[ \-]){0,2}\p{Lu}"),
 )
 _BY_LABEL = {r.label: r for r in RECOGNIZERS}
 NAME_BIT = 1 << len(RECOGNIZERS)  # context bit: the column/path holds person names
+ADDRESS_BIT = NAME_BIT << 1  # context bit: the column/path holds street addresses
+NOT_PERSON_BIT = NAME_BIT << 2  # context bit: the column names a business, product... (no person)
+COLUMN_BITS = {"NAME": NAME_BIT, "ADDRESS": ADDRESS_BIT}
+_BUSINESS_COLUMN = re.compile(r"(?i)merchant|company|business|vendor|brand|store|shop|dba|bank|employer")
 CARD_TYPES = _CARD_TYPES
 CUSTOM_TYPES: frozenset[str] = frozenset(t for r in RECOGNIZERS for t in r.custom_types)
 MANAGED_TYPES: frozenset[str] = frozenset(t for r in RECOGNIZERS for t in r.types) - CUSTOM_TYPES
@@ -319,6 +366,10 @@ def context_flags(names: Iterable[str] | str | None, *, format_preserving: bool 
     last = names[-1] if names else ""
     if last and NAME_COLUMN_RE.search(last) and not NOT_PERSON_NAME_RE.search(last):
         flags |= NAME_BIT
+    if last and NOT_PERSON_NAME_RE.search(last) and (NAME_COLUMN_RE.search(last) or _BUSINESS_COLUMN.search(last)):
+        flags |= NOT_PERSON_BIT
+    if last and ADDRESS_COLUMN_RE.search(last) and not NOT_ADDRESS_COLUMN_RE.search(last):
+        flags |= ADDRESS_BIT
     return flags
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .formats import (AWS_EXAMPLE_SECRETS, CARD_BRANDS, CARD_TEST_NUMBERS, IBAN_LENGTHS, IBAN_MACIE_COUNTRIES,
-                      NOT_A_PERSON, PHONE_COUNTRY_TYPES)
+from .formats import (AWS_EXAMPLE_SECRETS, CARD_BRANDS, CARD_TEST_NUMBERS, GIVEN_NAMES, IBAN_LENGTHS,
+                      IBAN_MACIE_COUNTRIES, NOT_A_PERSON, PHONE_COUNTRY_TYPES)
 
-__all__ = ["aba_checksum_valid", "card_valid", "iban_type", "iban_valid", "let", "luhn_valid", "phone_type",
-           "phone_valid", "ssn_valid"]
+__all__ = ["aba_checksum_valid", "card_valid", "given_name_first", "iban_type", "iban_valid", "let", "luhn_valid",
+           "phone_type", "phone_valid", "ssn_in_text", "ssn_valid"]
 
 # Lookup tables are one string literal each (``str_to_map`` is constant-folded once), which keeps
 # the expression tree -- and so Spark's analysis and code generation -- small.
@@ -95,17 +95,40 @@ def card_valid(m: Any) -> Any:
 
 
 def phone_valid(m: Any) -> Any:
+    """E.164 (``+`` or ``00``, 8-15 digits), North-American, or a national number of the countries
+    the generator and Macie cover (trunk ``0`` and 9-12 digits; Spain 9 digits from 6-9; Italian
+    mobiles 3xx; Brazil area code + 8-9 digits). A date such as 01.05.2024 is never a phone."""
     F = sql_functions()
     return let(F.regexp_replace(m, r"[^0-9]", ""), lambda d: F.when(
         m.startswith("+") & d.startswith("1"), F.length(d) == 11).when(
-        m.startswith("+"), F.length(d).between(8, 15)).otherwise(d.rlike(r"^1?[2-9]\d{2}[2-9]\d{6}$")))
+        m.startswith("+"), F.length(d).between(8, 15)).when(
+        d.startswith("00"), F.length(d).between(10, 17) & ~d.startswith("000")).when(
+        d.startswith("0"), F.length(d).between(9, 12) & ~m.rlike(_DATE_SHAPED)).otherwise(
+        d.rlike(r"^1?[2-9]\d{2}[2-9]\d{6}$|^[6-9]\d{8}$|^3\d{8,9}$|^[1-9]{2}9?\d{8}$")))
+
+
+_DATE_SHAPED = r"^(?:0[1-9]|[12]\d|3[01])[./\-](?:0[1-9]|1[0-2])[./\-](?:19|20)\d{2}"
+_FR_LAYOUT = r"^0[1-9](?:[ .\-]?\d{2}){4}$"
+_BR_LAYOUT = r"^\(?[1-9]{2}\)? ?9?\d{4}[ \-]?\d{4}$"
 
 
 def phone_type(m: Any) -> Any:
+    """Macie's phone type of a valid number: by country code (``+``/``00``), else by layout."""
     F = sql_functions()
-    code = F.regexp_extract(m, r"^\+(1|44|33|49|39|34|55)", 1)
-    return F.when(m.startswith("+"), F.coalesce(F.element_at(_table(_PHONE_TYPE_TABLE), code),
-                                                F.lit("INTERNATIONAL_PHONE_NUMBER"))).otherwise(F.lit("PHONE_NUMBER"))
+    code = F.regexp_extract(m, r"^(?:\+|00)(1|44|33|49|39|34|55)", 1)
+    by_code = F.coalesce(F.element_at(_table(_PHONE_TYPE_TABLE), code), F.lit("INTERNATIONAL_PHONE_NUMBER"))
+    digits = F.regexp_replace(m, r"[^0-9]", "")
+    national = (F.when(m.rlike(_FR_LAYOUT), F.lit("FRANCE_PHONE_NUMBER"))
+                .when(m.contains("/"), F.lit("GERMANY_PHONE_NUMBER"))
+                .when(F.length(digits) == 11, F.lit("UK_PHONE_NUMBER"))
+                .otherwise(F.lit("INTERNATIONAL_PHONE_NUMBER")))
+    return (F.when(m.startswith("+") | m.startswith("00"), by_code)
+            .when(m.startswith("0") | m.startswith("(0"), national)
+            .when(digits.rlike(r"^1?[2-9]\d{2}[2-9]\d{6}$"), F.lit("PHONE_NUMBER"))
+            .when(m.rlike(_BR_LAYOUT), F.lit("BRAZIL_PHONE_NUMBER"))
+            .when(digits.rlike(r"^[6-9]\d{8}$"), F.lit("SPAIN_PHONE_NUMBER"))
+            .when(digits.rlike(r"^3\d{8,9}$"), F.lit("ITALY_PHONE_NUMBER"))
+            .otherwise(F.lit("PHONE_NUMBER")))
 
 
 def iban_type(m: Any) -> Any:
@@ -131,3 +154,23 @@ def email_valid(m: Any) -> Any:
 
 def person_name_valid(m: Any) -> Any:
     return ~m.rlike(NOT_A_PERSON)
+
+
+_GIVEN_TABLE = "," + ",".join(n.lower() for n in GIVEN_NAMES) + ","
+
+
+def given_name_first(m: Any) -> Any:
+    """A capitalised name whose first word is in the shipped given-name list (and not a business)."""
+    F = sql_functions()
+    first = F.lower(F.regexp_extract(m, r"^([\p{L}'\u2019]+)", 1))
+    return F.lit(_GIVEN_TABLE).contains(F.concat(F.lit(","), first, F.lit(","))) & ~m.rlike(NOT_A_PERSON)
+
+
+def ssn_in_text(value: Any, m: Any, routing_keyword: str, uncued: str) -> Any:
+    """An SSN written in free text without a keyword: valid (see :func:`ssn_valid`), not right after
+    an order/ticket/case... word (``uncued``: the candidate pattern with that look-behind), and a
+    bare one that is also a valid ABA routing number is left to the routing recogniser when the
+    text has a routing keyword."""
+    F = sql_functions()
+    return (F.array_contains(F.regexp_extract_all(value, F.lit(uncued), 0), m)
+            & (m.rlike(r"[\- ]") | ~aba_checksum_valid(m) | ~value.rlike(routing_keyword)))
