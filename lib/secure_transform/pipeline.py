@@ -19,6 +19,7 @@ from . import compression
 from . import io as sio
 from . import publish
 from . import lineage
+from .filesizing import sized_for_write
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
 from .validation import CORRUPT, REJECT_REASON, SOURCE_FILE, ValidationConfig, check_required_columns, split_valid, with_reject_reason
@@ -286,8 +287,15 @@ def run_main_etl(rt: Any) -> dict:
     q_loc = cfg.quarantine.child("rows", f"run_id={rt.run_id}")
     with rt.stage("write") as st:
         out_df = valid.withColumn("transaction_date", F.to_date("transaction_ts"))
+        # Files of about 128 MB each (filesizing.py), estimated from the input's bytes per row,
+        # instead of one file per shuffle partition and date.
+        per_row = summary["input_bytes"] / rows_in if rows_in else 0.0
+        rows_valid = rows_in - rows_rejected
+        out_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
+                                              partition_by=("transaction_date",))
         (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
-         .parquet(out_loc.spark_path()))
+         .options(**out_options).parquet(out_loc.spark_path()))
+        rejected, _ = sized_for_write(rejected, per_row * rows_rejected, rows_rejected)
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
         written = rt.spark.read.parquet(out_loc.spark_path())
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
