@@ -60,6 +60,14 @@ def test_inspect_checks_mapping_and_required_columns_before_anything_runs(tmp_pa
         inspect_input(str(tmp_path / "empty"))
 
 
+def test_a_headerless_csv_is_refused_without_echoing_its_first_line(tmp_path):
+    src = _csv(tmp_path / "nohead.csv", header=ROW)
+    with pytest.raises(SchemaError) as err:
+        inspect_input(src, parse_column_map(MAP))
+    assert "the first line is not a header of column names" in str(err.value)
+    assert "x@example.com" not in str(err.value) and "12.50" not in str(err.value)
+
+
 def test_inspect_refuses_folders_whose_csv_headers_differ(tmp_path):
     _csv(tmp_path / "in" / "a.csv")
     _csv(tmp_path / "in" / "b.csv", header=MINE.replace("email", "mail"))
