@@ -611,10 +611,41 @@ def test_cli_fit_and_score_csv_with_derived_features(tmp_path, capsys):
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     assert summary["rows"] == len(pdf) and summary["anomalies_flagged"] > 0
-    assert summary["model_id"] == fitted["model_id"] and "anomaly score: done" in captured.err
+    assert summary["model_id"] == fitted["model_id"] and "anomaly score  done in" in captured.err
     written = pd.concat(pd.read_csv(p) for p in out_dir.glob("*.csv"))
-    assert set(pdf.columns) <= set(written.columns) and len(written) == len(pdf)
+    # the raw customer id is not copied into the scores; the summary says what the output carries
+    assert summary["columns_left_out"] == ["customer_id"]
+    assert summary["columns"][:4] == ["transaction_id", "transaction_ts", "amount", "merchant_risk"]
+    assert set(summary["columns"][4:]) == {"velocity", "velocity_1h", "velocity_24h", "time_delta", "anomaly_score",
+                                           "is_anomaly", "anomaly_reasons"}
+    assert list(written.columns) == summary["columns"] and len(written) == len(pdf)
     assert written.loc[written["is_anomaly"], "anomaly_reasons"].notna().all()
+
+
+def test_cli_score_keeps_or_drops_columns_on_request(tmp_path, capsys, data_pdf):
+    pdf = data_pdf.assign(card_number=[4111111111111111 + i for i in range(N)], email=["x"] * N)
+    pdf.to_parquet(tmp_path / "in.parquet")
+    # a card number read as a number is neither offered nor accepted as a feature
+    with pytest.raises(ConfigError, match=r"--features: feature 'card_number' identifies a person or record.*"
+                                          r"valid features: a, b, c$"):
+        _cli(["anomaly", "fit", "--input", str(tmp_path / "in.parquet"), "--features", "a,card_number",
+              "--model", str(tmp_path / "m")])
+    assert _cli(["anomaly", "fit", "--input", str(tmp_path / "in.parquet"), "--features", "a,b,c",
+                 "--model", str(tmp_path / "m"), "--n-estimators", "10"]) == 0
+    capsys.readouterr()
+    base = ["anomaly", "score", "--input", str(tmp_path / "in.parquet"), "--model", str(tmp_path / "m")]
+    assert _cli(base + ["--output", str(tmp_path / "o1"), "--keep-columns", "email", "--drop-columns", "c"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["columns_left_out"] == ["c", "note", "card_number"]  # free-text notes may hold personal data
+    assert list(pd.read_parquet(tmp_path / "o1").columns) == summary["columns"] == [
+        "id", "a", "b", "email", "anomaly_score", "is_anomaly", "anomaly_reasons"]
+    assert _cli(base + ["--output", str(tmp_path / "o2"), "--keep-columns", "all"]) == 0
+    assert json.loads(capsys.readouterr().out)["columns_left_out"] == []
+    with pytest.raises(ConfigError, match="--keep-columns: 'nope' is not a column of the input"):
+        _cli(base + ["--output", str(tmp_path / "o3"), "--keep-columns", "nope"])
+    with pytest.raises(ConfigError, match="--id-column: 'card_number' is left out of the output"):
+        _cli(base + ["--output", str(tmp_path / "o4"), "--labels", str(tmp_path / "in.parquet"),
+                     "--id-column", "card_number"])
 
 
 def test_cli_score_parquet_with_labels(tmp_path, capsys, data_pdf):
@@ -631,7 +662,8 @@ def test_cli_score_parquet_with_labels(tmp_path, capsys, data_pdf):
     assert (evaluation["rows_evaluated"], evaluation["positives"], evaluation["flagged"]) == (N, 2, 30)
     assert evaluation["true_positives"] == 2 and evaluation["recall_at_flagged_rate"] == 1.0
     out = pd.read_parquet(tmp_path / "out")
-    assert len(out) == N and list(out.columns)[:len(pdf.columns)] == list(pdf.columns)
+    kept = [c for c in pdf.columns if c != "note"]  # a free-text column is left out unless kept
+    assert len(out) == N and list(out.columns)[:len(kept)] == kept and summary["columns_left_out"] == ["note"]
 
 
 @pytest.mark.parametrize("extra,match", [
@@ -648,7 +680,7 @@ def test_cli_invalid_options_name_the_flag(tmp_path, extra, match):
 
 def test_cli_unknown_feature_lists_valid_names(tmp_path, data_pdf):
     data_pdf.to_parquet(tmp_path / "in.parquet")
-    with pytest.raises(ConfigError, match="--features: feature 'zzz'.*valid features: a, b, c, id"):
+    with pytest.raises(ConfigError, match="--features: feature 'zzz'.*valid features: a, b, c$"):
         _cli(["anomaly", "fit", "--input", str(tmp_path / "in.parquet"), "--features", "a,zzz",
               "--model", str(tmp_path / "m")])
 

@@ -165,3 +165,13 @@ def test_validated_rows_are_cached_uncompressed_on_disk_and_the_setting_restored
     finally:
         cached.unpersist()
         spark.conf.unset(_CACHE_COMPRESSED)
+
+
+def test_output_files_are_sized_by_bytes_not_by_shuffle_partitions(etl_run):
+    root, _, s = etl_run
+    data = root / "transformed" / "runs" / "run_id=run1" / "data"
+    dates = [d for d in data.iterdir() if d.name.startswith("transaction_date=")]
+    files = list(data.rglob("*.parquet"))
+    # a few hundred KB of input: one file per date (partitionBy), not shuffle partitions x dates
+    assert len(dates) >= 2 and len(files) == len(dates)
+    assert len(list((root / "quarantine" / "rows" / "run_id=run1").rglob("*.parquet"))) == 1

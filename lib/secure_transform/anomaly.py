@@ -209,12 +209,17 @@ def validate_features(df_columns_and_types: Any, config: AnomalyConfig, *, provi
     ``df_columns_and_types``: a StructType or ``(name, type)`` pairs. A feature is valid when it
     is a numeric input column, a derived customer feature (``time_delta``, ``velocity``,
     ``velocity_<w>``; then the customer and timestamp columns must exist) or one of ``provided``
-    (numeric columns the caller adds later, e.g. :data:`PIPELINE_FEATURES`). With
-    ``allow_derived=False`` (fit and score) every feature must already be a numeric column.
+    (numeric columns the caller adds later, e.g. :data:`PIPELINE_FEATURES`). Identifying columns
+    (:func:`secure_transform.identifiers.is_identifying`: card numbers, customer and record ids)
+    are neither offered nor accepted, numeric or not. With ``allow_derived=False`` (fit and
+    score) every feature must already be a numeric column.
     """
+    from .identifiers import is_identifying
+
     pairs = _schema_pairs(df_columns_and_types)
     types = dict(pairs)
-    numeric = {n for n, t in pairs if t.split("(")[0] in _NUMERIC_TYPES}
+    # identifiers read as numbers (card numbers, customer or record ids) are never features
+    numeric = {n for n, t in pairs if t.split("(")[0] in _NUMERIC_TYPES and not is_identifying(n)}
     derived = set(customer_feature_names(config))
     has_keys = customer_column in types and timestamp_column in types
     provided = set(provided)
@@ -223,6 +228,9 @@ def validate_features(df_columns_and_types: Any, config: AnomalyConfig, *, provi
     for feat in config.features:
         if feat in provided or feat in numeric:
             continue
+        if feat in types and is_identifying(feat):
+            raise ConfigError(parameter, f"feature {feat!r} identifies a person or record, so it is not a "
+                              f"feature (its values would be stored in the model); valid features: {valid}")
         if feat in types:
             raise ConfigError(parameter, f"feature {feat!r} is a {types[feat]} column, not numeric; "
                               f"valid features: {valid}")

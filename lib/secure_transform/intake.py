@@ -29,6 +29,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
@@ -40,6 +41,9 @@ from .validation import REQUIRED_COLUMNS
 
 __all__ = ["OwnInput", "parse_column_map", "inspect_input", "stage_input", "select_pii_columns"]
 
+# a column name: letters, digits, _ . - and spaces, starting with a letter or _ (a header line of
+# data values, e.g. an e-mail address or an amount, does not match and is never echoed)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$")
 _JSONL_HEAD_LINES = 1000  # JSON Lines: keys are collected from this many records of each file
 _PARQUET_BATCH_ROWS = 65_536
 
@@ -111,6 +115,10 @@ def _csv_header(path: str, sep: str) -> list[str]:
     header = next(csv.reader([first], delimiter=sep), [])
     if not header or not any(h.strip() for h in header):
         raise SchemaError(path, None, "has no header line; the first line must name the columns")
+    if not all(_NAME.match(h) for h in header):
+        # a headerless file's first line is data: never echo it (it may hold personal data)
+        raise SchemaError(path, None, "the first line is not a header of column names (names like transaction_id "
+                                      "are expected; a file without a header line cannot be mapped)")
     return header
 
 

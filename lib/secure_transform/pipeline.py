@@ -20,6 +20,7 @@ from . import io as sio
 from . import publish
 from . import lineage
 from . import riskgate
+from .filesizing import sized_for_write
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
 from .fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
@@ -340,11 +341,18 @@ def run_main_etl(rt: Any) -> dict:
             # Window counts over the quasi-identifiers; persisted so the two writes score once.
             flagged = _persist_uncompressed_on_disk(rt.spark, with_risk_reason(out_df, cfg.risk))
             out_df, suppressed = split_by_risk(flagged, cfg.risk)
+        # Files of about 128 MB each (filesizing.py), estimated from the input's bytes per row,
+        # instead of one file per shuffle partition and date.
+        per_row = summary["input_bytes"] / rows_in if rows_in else 0.0
+        rows_valid = rows_in - rows_rejected
         if no_rows:  # a partitioned write of 0 rows leaves no file; one empty file keeps the schema readable
             out_df.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(out_loc.spark_path())
         else:
+            out_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
+                                                  partition_by=("transaction_date",))
             (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
-             .parquet(out_loc.spark_path()))
+             .options(**out_options).parquet(out_loc.spark_path()))
+        rejected, _ = sized_for_write(rejected, per_row * rows_rejected, rows_rejected)
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
         risk_reasons: dict[str, int] = {}
         if suppressed is not None:

@@ -52,9 +52,9 @@ class Stage:
 
     def _write(self, text: str, final: bool = False) -> None:
         with self._lock:
-            if self.tty:
+            if self.tty:  # one line, rewritten in place
                 self.stream.write("\r\033[K" + text + ("\n" if final else ""))
-            elif final or not self.tty:
+            else:
                 self.stream.write(text + "\n")
             self.stream.flush()
 

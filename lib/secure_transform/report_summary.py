@@ -103,8 +103,10 @@ def summary_section(summary: Mapping[str, Any], status: str, notes: Iterable[str
     rin, rout, rq = (summary.get(k) for k in ("rows_in", "rows_out", "rows_quarantined"))
     balanced = all(isinstance(v, int) for v in (rin, rout, rq)) and rin == rout + rq
     reasons = summary.get("reject_reasons") if isinstance(summary.get("reject_reasons"), Mapping) else {}
-    top = sorted(((str(k), v) for k, v in reasons.items() if _num(v)), key=lambda kv: -kv[1])[:3]
-    reasons_text = "<br>".join(f"{e(label(k))}: {fmt_num(v)}" for k, v in top)
+    counted = sorted(((str(k), v) for k, v in reasons.items() if _num(v)), key=lambda kv: (-kv[1], kv[0]))
+    reasons_text = "<br>".join(f"{e(label(k))}: {fmt_num(v)}" for k, v in counted[:3])
+    if len(counted) > 3:
+        reasons_text += f"<br>and {len(counted) - 3} more reason(s) under Rows per job"
     rows = [
         _tile("Rows in", fmt_num(rin)),
         _tile("Rows out (published)", fmt_num(rout), fmt_pct(rout, rin) + " of input" if rin else ""),

@@ -1,8 +1,9 @@
 """``secure-transform anomaly fit|score``: Isolation Forest on any Parquet or CSV file.
 
-``fit`` trains on a bounded random sample of the input's numeric columns (and, when asked
-for, the derived customer features) and saves a versioned model directory; ``score`` reuses it
-and writes every input column plus ``anomaly_score``, ``is_anomaly`` and ``anomaly_reasons``.
+``fit`` trains on a bounded random sample of the input's non-identifying numeric columns (and,
+when asked for, the derived customer features) and saves a versioned model directory; ``score``
+reuses it and writes the input's columns except personal ones (unless ``--keep-columns``) plus
+``anomaly_score``, ``is_anomaly`` and ``anomaly_reasons``, and lists the columns it wrote.
 A summary goes to stdout as JSON; progress goes to stderr. Nothing prints row values.
 """
 
@@ -12,8 +13,6 @@ import argparse
 import json
 import os
 import sys
-import threading
-import time
 from typing import Any, Callable
 
 from .. import io as sio
@@ -27,6 +26,9 @@ from ..anomaly import (
 )
 from ..errors import ConfigError, SchemaError
 from ..features import customer_feature_names, derived_feature_columns, with_customer_features
+from ..filesizing import sized_for_write, write_single_csv
+from ..progress import SparkProgress
+from .help import SPARK_START, ExampleFormatter, epilog
 
 __all__ = ["register"]
 
@@ -37,13 +39,29 @@ _FLAGS = {"--anomaly_threshold": "--contamination", "features": "--features", "n
           "velocity_window": "--velocity-windows", "velocity": "--velocity-windows"}
 
 
+_DESCRIPTION = ("Isolation Forest on any Parquet or CSV file. 'fit' trains on a bounded random sample of the "
+                "input's numeric columns (and, when asked for, the derived customer features) and saves a "
+                "versioned model directory; 'score' reuses it and writes the input's non-personal columns plus "
+                "anomaly_score, is_anomaly and anomaly_reasons. A summary goes to stdout as JSON; progress goes "
+                "to stderr. Nothing prints row values.")
+_FIT = ("Fit on generated transactions (1,000 rows):", ['secure-transform generate --rows 1000 --output sample', 'secure-transform anomaly fit --input sample/transactions --features amount,time_delta,velocity --model model'])
+_SCORE = ("Score them and evaluate against the generator's labels:", [
+    "secure-transform anomaly score --input sample/transactions --model model --output scored --labels sample/labels"])
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("anomaly", help="Isolation Forest anomaly flagging: fit a model, score data.",
-                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   description=_DESCRIPTION + " " + SPARK_START, epilog=epilog(_FIT, _SCORE),
+                                   formatter_class=ExampleFormatter)
     commands = parser.add_subparsers(dest="anomaly_command", metavar="{fit,score}")
     commands.required = True
 
-    fit = commands.add_parser("fit", help="Fit a model on a Parquet/CSV file and save it to a directory.")
+    fit = commands.add_parser("fit", help="Fit a model on a Parquet/CSV file and save it to a directory.",
+                              description="Train an Isolation Forest on a bounded random sample of the input's "
+                                          "non-identifying numeric columns and/or the derived customer features, "
+                                          "and save a versioned model directory. Prints a JSON summary. "
+                                          + SPARK_START, epilog=epilog(_FIT),
+                              formatter_class=ExampleFormatter)
     _add_input(fit)
     fit.add_argument("--features", required=True,
                      help="Comma-separated feature columns: numeric columns of the input and/or derived "
@@ -60,16 +78,32 @@ def register(subparsers: Any) -> None:
                      help="Trailing windows for velocity_<w> (e.g. 30m,1h,24h); velocity = the 1h one or the first.")
     fit.set_defaults(func=_fit)
 
-    score = commands.add_parser("score", help="Score a Parquet/CSV file with a saved model.")
+    score = commands.add_parser("score", help="Score a Parquet/CSV file with a saved model.",
+                                description="Score every row with a model from 'anomaly fit'. The output carries "
+                                            "the input's columns except those that hold personal data (the "
+                                            "built-in PII column names and any you list in --drop-columns; keep "
+                                            "them with --keep-columns), plus anomaly_score, is_anomaly and "
+                                            "anomaly_reasons; the summary lists the columns written. "
+                                            + SPARK_START, epilog=epilog(_FIT, _SCORE),
+                                formatter_class=ExampleFormatter)
     _add_input(score)
     score.add_argument("--model", required=True, help="Model directory written by `anomaly fit`.")
     score.add_argument("--output", required=True, help="Output directory (must not exist unless --overwrite).")
     score.add_argument("--output-format", choices=("parquet", "csv"), default="parquet",
                        help="Default parquet. In CSV, anomaly_reasons is joined with '; '.")
     score.add_argument("--overwrite", action="store_true", help="Replace an existing output directory.")
+    score.add_argument("--single-file", action="store_true",
+                       help="With --output-format csv: write --output as one CSV file (a local path such as "
+                            "scores.csv) instead of a folder of part files. Otherwise files of about 128 MB.")
     score.add_argument("--labels", help="Optional labels file/directory (Parquet or CSV) to evaluate against.")
     score.add_argument("--id-column", default="transaction_id", help="Join key between input and labels.")
     score.add_argument("--label-column", default="is_anomaly", help="0/1 label column in the labels file.")
+    score.add_argument("--keep-columns", default=None, metavar="COLS",
+                       help="Comma-separated personal-data columns to keep in the output anyway, or 'all'. "
+                            "Default: none (columns named like personal data, e.g. customer_id, card_number, "
+                            "email, are left out).")
+    score.add_argument("--drop-columns", default=None, metavar="COLS",
+                       help="Comma-separated further columns to leave out of the output.")
     score.set_defaults(func=_score)
 
 
@@ -118,6 +152,11 @@ def _read(spark: Any, value: str, fmt: str | None, parameter: str) -> Any:
     return spark.read.parquet(loc.spark_path())
 
 
+def _input_bytes(value: str) -> int:
+    """Bytes of the input (the estimate of the output's size for file sizing)."""
+    return sum(o.size for o in sio.list_objects(sio.parse_location(value, "--input")))
+
+
 def _with_derived(df: Any, config: Any, args: argparse.Namespace) -> Any:
     """Compute the derived customer features the model needs and the input lacks."""
     needed = [f for f in derived_feature_columns(config.features, config) if f not in df.columns]
@@ -132,52 +171,33 @@ def _with_derived(df: Any, config: Any, args: argparse.Namespace) -> Any:
     return with_customer_features(df, config, args.customer_column, args.timestamp_column)
 
 
-class SparkProgress:
-    """A progress line on stderr while Spark jobs run: active stages and finished/total tasks.
-    Rewritten in place on a terminal; one line every 10 s otherwise (logs stay short)."""
+def output_columns(columns: list[str], keep: str | None, drop: str | None) -> tuple[list[str], list[str]]:
+    """The input columns ``anomaly score`` writes, and those it leaves out (personal by name, or asked).
 
-    def __init__(self, spark: Any, label: str, stream: Any = None, interval: float | None = None) -> None:
-        self.tracker = spark.sparkContext.statusTracker()
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.interval = interval if interval is not None else (0.5 if self.tty else 10.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="anomaly-progress", daemon=True)
-        self.started = time.monotonic()
+    A careful user does not expect raw card numbers or e-mail addresses to be copied into a scores
+    file: columns :func:`secure_transform.identifiers.is_personal` names are left out unless kept.
+    """
+    from ..identifiers import is_personal
 
-    def note(self, text: str) -> None:
-        self._write(f"{self.label}: {text}", final=True)
+    def names(value: str | None, flag: str) -> list[str]:
+        listed = [c.strip() for c in (value or "").split(",") if c.strip()]
+        unknown = [c for c in listed if c not in columns and not (flag == "--keep-columns" and c == "all")]
+        if unknown:
+            raise ConfigError(flag, f"{unknown[0]!r} is not a column of the input; columns: {', '.join(columns)}")
+        return listed
 
-    def _write(self, text: str, final: bool = False) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K" + text + ("\n" if final else ""))
+    kept, dropped_asked = names(keep, "--keep-columns"), names(drop, "--drop-columns")
+    keep_all = "all" in kept
+    both = [c for c in kept if c in dropped_asked]
+    if both:
+        raise ConfigError("--keep-columns", f"{both[0]!r} is also in --drop-columns")
+    out, left = [], []
+    for c in columns:
+        if c in dropped_asked or (is_personal(c) and not keep_all and c not in kept):
+            left.append(c)
         else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            done = total = 0
-            stages = self.tracker.getActiveStageIds()
-            for stage_id in stages:
-                info = self.tracker.getStageInfo(stage_id)
-                if info is not None:
-                    done += info.numCompletedTasks
-                    total += info.numTasks
-            elapsed = time.monotonic() - self.started
-            status = f"{done}/{total} tasks" if stages else "working"
-            self._write(f"{self.label}: {status}, {elapsed:.0f}s")
-
-    def __enter__(self) -> "SparkProgress":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-        outcome = "failed" if exc[0] else "done"
-        self._write(f"{self.label}: {outcome} in {time.monotonic() - self.started:.1f}s", final=True)
+            out.append(c)
+    return out, left
 
 
 def _remap_config_error(build: Callable[[], Any]) -> Any:
@@ -235,6 +255,8 @@ def _fit(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from pyspark.sql import functions as F
 
+    if args.single_file and args.output_format != "csv":
+        raise ConfigError("--single-file", "writes one CSV file; add --output-format csv")
     model_loc = sio.parse_location(args.model, "--model")
     out_loc = sio.parse_location(args.output, "--output")
     if sio.exists(out_loc) and not args.overwrite:
@@ -245,12 +267,22 @@ def _score(args: argparse.Namespace) -> int:
     validate_features(df.schema, model.config, customer_column=args.customer_column,
                       timestamp_column=args.timestamp_column, parameter="--model")
     labels_df = _read(spark, args.labels, None, "--labels") if args.labels else None
+    keep, dropped = output_columns(df.columns, args.keep_columns, args.drop_columns)
+    if args.labels and args.id_column not in keep:
+        raise ConfigError("--id-column", f"{args.id_column!r} is left out of the output as personal data; name it "
+                                         "in --keep-columns to evaluate against --labels")
     scored_df = score_anomalies(_with_derived(df, model.config, args), model)
-    written_df = scored_df
+    derived = [c for c in scored_df.columns if c not in df.columns]
+    written_df = scored_df.select(*[F.col(f"`{c}`") for c in keep + derived])
     if args.output_format == "csv":
-        written_df = scored_df.withColumn("anomaly_reasons", F.array_join("anomaly_reasons", "; "))
+        written_df = written_df.withColumn("anomaly_reasons", F.array_join("anomaly_reasons", "; "))
     with SparkProgress(spark, "anomaly score") as progress:
-        written_df.write.mode("overwrite").format(args.output_format).option("header", "true").save(out_loc.spark_path())
+        if args.single_file:
+            write_single_csv(written_df, out_loc.key)
+        else:
+            sized_df, _ = sized_for_write(written_df, _input_bytes(args.input), 0)  # files of about 128 MB
+            sized_df.write.mode("overwrite").format(args.output_format).option("header", "true").save(
+                out_loc.spark_path())
         progress.note("written; summarising")
         result_df = _read(spark, out_loc.uri, args.output_format, "--output")
         stats = result_df.agg(F.count(F.lit(1)).alias("rows"),
@@ -260,7 +292,8 @@ def _score(args: argparse.Namespace) -> int:
             evaluation = evaluate_against_labels(result_df.select(args.id_column, "anomaly_score", "is_anomaly"),
                                                  labels_df, id_column=args.id_column, label_column=args.label_column)
     rows, flagged = int(stats["rows"]), int(stats["flagged"] or 0)
-    summary = {"output": out_loc.uri, "model_id": model.model_id, "rows": rows, "anomalies_flagged": flagged,
+    summary = {"output": out_loc.uri, "columns": list(written_df.columns), "columns_left_out": dropped,
+               "model_id": model.model_id, "rows": rows, "anomalies_flagged": flagged,
                "flagged_rate": flagged / rows if rows else None, "contamination": model.config.contamination}
     if evaluation is not None:
         summary["evaluation"] = evaluation

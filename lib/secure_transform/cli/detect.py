@@ -6,13 +6,19 @@ import argparse
 import os
 import sys
 
+from .help import SPARK_START, ExampleFormatter, epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("detect", help="find personal data in CSV/TSV/JSON Lines/JSON/Parquet files (Macie format)",
                        description="Scan a file or folder with the built-in Spark-native detector and write "
                                    "Amazon Macie-format sensitive data discovery results (gzip JSON Lines under "
                                    "OUTPUT/AWSLogs/<account>/Macie/<region>/<jobId>/) plus a summary of counts per "
-                                   "type and column. Values are never printed.")
+                                   "type and column. Values are never printed. " + SPARK_START,
+                       epilog=epilog(("Scan generated transactions:", [
+                           "secure-transform generate --rows 1000 --output sample",
+                           "secure-transform detect --input sample/transactions --output results"])),
+                       formatter_class=ExampleFormatter)
     p.add_argument("--input", required=True, help="file or folder to scan (local path or s3:// URI)")
     p.add_argument("--output", required=True, help="results directory (the Macie results 'bucket')")
     p.add_argument("--format", default=None, choices=("csv", "tsv", "jsonl", "json", "parquet", "avro"),

@@ -20,33 +20,67 @@ from typing import Any
 from ..errors import ConfigError
 from ..io import parse_location
 from ..session import build_spark_session
+from .help import SPARK_START, add_command, epilog
 
 _FORMATS = ("csv", "parquet", "jsonl", "json")
 
 
+_BINS_EXAMPLE = epilog(("Fit quartile edges on generated data, then read them:", [
+    "secure-transform generate --rows 1000 --output sample",
+    "echo '{\"method\": \"percentile\", \"bins\": [0, 25, 50, 75, 100], \"labels\": [\"low\", \"mid\", \"high\", "
+    "\"top\"]}' > binning.json",
+    "secure-transform bins fit --input sample/transactions --binning-config @binning.json --output edges.json",
+    "secure-transform bins show edges.json"]))
+_MCC_EXAMPLE = epilog(("The shipped mapping: check it, then look up a grocery, a quasi-cash and a malformed code:", [
+    "secure-transform mcc check", "secure-transform mcc lookup 5411 6051 ABCD"]))
+
+
 def register(subparsers: Any) -> None:
-    bins = subparsers.add_parser("bins", help="fit and inspect amount bin edges", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    bins = add_command(
+        subparsers, "bins", help="fit and inspect amount bin edges",
+        description="Fit amount bin edges on a dataset and save the artifact main_etl reads with --run_mode apply "
+                    "('fit'), or print saved edges as a table an analyst can read ('show'). Only counts and edges "
+                    "are printed, never row values.", example=_BINS_EXAMPLE)
     bins_sub = bins.add_subparsers(dest="bins_command", metavar="ACTION")
-    fit = bins_sub.add_parser("fit", help="fit bin edges on a dataset and save them as JSON")
+    fit = add_command(
+        bins_sub, "fit", help="fit bin edges on a dataset and save them as JSON",
+        description="Fit bin edges on the amount column of a CSV, JSON Lines or Parquet dataset and save them as "
+                    "JSON. The binning configuration is the same JSON main_etl's --binning_config takes: "
+                    "method 'percentile' (bins: percentiles from 0 to 100), 'custom' (bins: amount edges), "
+                    "'quantile' or 'fixed_width' (n_bins: how many); labels: one per bin. " + SPARK_START, example=_BINS_EXAMPLE)
     fit.add_argument("--input", required=True, help="dataset file or directory (local path)")
     fit.add_argument("--input-format", choices=_FORMATS, help="input format (default: from the file extension)")
     fit.add_argument("--binning-config", required=True,
-                     help="binning configuration JSON, or @FILE to read it from a file")
+                     help="binning configuration JSON, or @FILE to read it from a file, e.g. "
+                          "'{\"method\": \"percentile\", \"bins\": [0, 25, 50, 75, 100], "
+                          "\"labels\": [\"low\", \"mid\", \"high\", \"top\"]}'")
     fit.add_argument("--output", required=True, help="where to write the edges JSON (local path or s3:// URI)")
     fit.set_defaults(func=_bins_fit)
-    show = bins_sub.add_parser("show", help="print saved bin edges as a table")
+    show = add_command(
+        bins_sub, "show", help="print saved bin edges as a table",
+        description="Print which amounts land in which bin: each bin's label and its lower and upper edge, for all "
+                    "currencies and for each currency with its own edges. No Spark.", example=_BINS_EXAMPLE)
     show.add_argument("edges", help="edges JSON written by 'bins fit' or main_etl (local path or s3:// URI)")
     show.set_defaults(func=_bins_show)
     bins.set_defaults(func=_help(bins))
 
-    mcc = subparsers.add_parser("mcc", help="check and query merchant category mappings",
-                                description="Validate a merchant category mapping and look codes up in it.")
+    mcc = add_command(
+        subparsers, "mcc", help="check and query merchant category mappings",
+        description="Validate a merchant category code (MCC) mapping and look codes up in it: the category, "
+                    "parent, risk level and risk score main_etl writes for each code. Without --mapping the "
+                    "shipped mapping is used. No Spark.", example=_MCC_EXAMPLE)
     mcc_sub = mcc.add_subparsers(dest="mcc_command", metavar="ACTION")
-    check = mcc_sub.add_parser("check", help="validate a mapping and print its version and coverage")
+    check = add_command(
+        mcc_sub, "check", help="validate a mapping and print its version and coverage",
+        description="Validate a mapping file (JSON or CSV) and print, as JSON, its version, entries, code ranges, "
+                    "codes covered, categories, risk levels and the entry unknown codes get.",
+        example=_MCC_EXAMPLE)
     check.add_argument("--mapping", help="mapping file (JSON or CSV, local or s3://); default: the shipped mapping")
     check.set_defaults(func=_mcc_check)
-    lookup = mcc_sub.add_parser("lookup", help="show the encoding of one or more codes")
+    lookup = add_command(
+        mcc_sub, "lookup", help="show the encoding of one or more codes",
+        description="Print, for each code, the category path, risk level and risk score the transform writes; "
+                    "unknown or malformed codes are marked (unknown).", example=_MCC_EXAMPLE)
     lookup.add_argument("codes", nargs="+", help="merchant category codes, e.g. 5411 6051 ABCD")
     lookup.add_argument("--mapping", help="mapping file (JSON or CSV, local or s3://); default: the shipped mapping")
     lookup.set_defaults(func=_mcc_lookup)

@@ -7,19 +7,38 @@ Every example is a list of commands that runs as written, in order, in an empty 
 
 from __future__ import annotations
 
-from typing import Sequence
+import argparse
+from typing import Any, Sequence
 
-__all__ = ["SPARK_START", "EXAMPLE_PROMPT", "epilog"]
+__all__ = ["SPARK_START", "EXAMPLE_PROMPT", "ExampleFormatter", "epilog", "add_command"]
 
 SPARK_START = ("Starts a local Spark session first: about 5-30 s before the first row is read (more on a busy "
                "machine); the work itself is then quick for small files.")
 EXAMPLE_PROMPT = "  $ "
 
 
+class ExampleFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal as usual; the examples block kept line for line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(_EXAMPLES_HEADING):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
+_EXAMPLES_HEADING = "Examples (run as written, in order, in an empty directory):"
+
+
 def epilog(*examples: tuple[str, Sequence[str]]) -> str:
     """``Examples (run as written, in order, in an empty directory):`` then each titled block."""
-    lines = ["Examples (run as written, in order, in an empty directory):"]
+    lines = [_EXAMPLES_HEADING]
     for title, commands in examples:
         lines.append(f"  {title}")
         lines += [f"{EXAMPLE_PROMPT}{c}" for c in commands]
     return "\n".join(lines)
+
+
+def add_command(subparsers: Any, name: str, *, help: str, description: str, example: str) -> argparse.ArgumentParser:
+    """A (sub)command whose help keeps the example's line breaks (``example``: from :func:`epilog`)."""
+    return subparsers.add_parser(name, help=help, description=description, epilog=example,
+                                 formatter_class=ExampleFormatter)

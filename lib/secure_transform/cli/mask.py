@@ -6,13 +6,21 @@ import argparse
 import json
 import sys
 
+from .help import SPARK_START, ExampleFormatter, epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mask", help="mask files from Macie-format discovery results (quarantine what cannot be)",
                        description="Mask every file under INPUT in its own format using the discovery results "
                                    "under RESULTS (written by `secure-transform detect` or copied from Macie's "
                                    "results bucket). Objects that cannot be masked safely go to QUARANTINE with a "
-                                   "reason record. Values are never printed.")
+                                   "reason record. Values are never printed. " + SPARK_START,
+                       epilog=epilog(("Detect, then mask (nothing is quarantined here):", [
+                           "secure-transform generate --rows 1000 --output sample",
+                           "secure-transform detect --input sample/transactions --output results",
+                           "secure-transform mask --input sample/transactions --results results --output masked "
+                           "--quarantine quarantine"])),
+                       formatter_class=ExampleFormatter)
     p.add_argument("--input", required=True, help="raw file or folder")
     p.add_argument("--results", required=True, help="discovery results (searched recursively)")
     p.add_argument("--output", required=True, help="masked zone (folder)")

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .help import SPARK_START, epilog
+from .help import SPARK_START, ExampleFormatter, epilog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,15 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "ground-truth labels, so the report shows ROC-AUC, precision and recall); with --input it "
                     "runs on your own extract. Writes OUTPUT/run_summary.json and OUTPUT/report.html and prints "
                     "a summary (--json for JSON). " + SPARK_START,
-        epilog=epilog(
-            ("Sample data (about 1-2 minutes):", ["secure-transform run --rows 2000 --output demo_run"]),
-            ("Your own CSV, whose columns have other names (the generated file stands in for yours):", [
-                "secure-transform generate --rows 1000 --output mine",
-                "secure-transform run --input mine/transactions --output my_run --pii-columns customer_id,email,phone"
-                " --json",
-            ]),
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=epilog(("The whole pipeline on 1,000 generated rows, then on your own file (here: the generated one):", [
+            "secure-transform run --rows 1000 --output demo_run",
+            "secure-transform run --input demo_run/sample/transactions --output my_run"])),
+        formatter_class=ExampleFormatter)
     p.add_argument("--output", default="local_run", help="output directory (default local_run/)")
     src = p.add_argument_group("input (one of)")
     src.add_argument("--input", default=None, metavar="PATH",

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from ..errors import ConfigError
+from .help import SPARK_START, ExampleFormatter, epilog
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -60,11 +61,14 @@ def _check_output(path: str, overwrite: bool) -> None:
 
 
 def _tokenize(args: argparse.Namespace) -> int:
-    from ..io import parse_location
+    from ..filesizing import sized_for_write, write_single_csv
+    from ..io import list_objects, parse_location
     from ..keys import load_keyset
     from ..session import build_spark_session
     from ..tokenization import parse_pii_columns, tokenize_columns
 
+    if args.single_file and args.output_format != "csv":
+        raise ConfigError("--single-file", "writes one CSV file; add --output-format csv")
     config = parse_pii_columns(args.pii_columns)  # validated before anything is read
     keyset = load_keyset(secret_id=args.key_secret_id, key_file=args.key_file) if config.needs_key else None
     source = parse_location(args.input, "--input").spark_path()
@@ -79,18 +83,29 @@ def _tokenize(args: argparse.Namespace) -> int:
     in_df = read_table(spark, source, fmt)
     fallbacks = _format_preserving_fallbacks(in_df, config, source)  # refused before anything is written
     out_df = tokenize_columns(in_df, config, keyset)
+    methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
+    if args.single_file:
+        write_single_csv(out_df, target)
+        print(f"tokenized {methods} -> {target}")
+        _print_fallbacks(fallbacks)
+        return 0
+    in_bytes = sum(o.size for o in list_objects(parse_location(args.input, "--input")))
+    out_df, _ = sized_for_write(out_df, in_bytes, 0)  # files of about 128 MB, not one per input split
     writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
     if args.output_format == "csv":
         writer.option("header", "true").csv(target)
     else:
         writer.parquet(target)
-    methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
     print(f"tokenized {methods} -> {target}")
+    _print_fallbacks(fallbacks)
+    return 0
+
+
+def _print_fallbacks(fallbacks: dict[str, int]) -> None:
     for column, n in fallbacks.items():
         if n:
             print(f"  {column}: {n:,} value(s) did not fit format_preserving and got '§' fallback tokens "
                   "(on_unsupported: tokenize)")
-    return 0
 
 
 def _format_preserving_fallbacks(df: Any, config: Any, source: str) -> dict[str, int]:
@@ -133,19 +148,39 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+_KEYS_EXAMPLE = epilog(("A development key set, rotated once:", [
+    "secure-transform keys create --key-file dev-keys.json",
+    "secure-transform keys rotate --key-file dev-keys.json",
+    "secure-transform keys show --key-file dev-keys.json"]))
+
+
 def register_keys(subparsers: Any) -> None:
     """``keys create|rotate|show`` (skipped if another module registered ``keys``)."""
     if "keys" in getattr(subparsers, "choices", {}):
         return
     keys = subparsers.add_parser("keys", help="create, rotate or describe tokenization key sets",
-                                 description="Manage the versioned key set used by keyed tokenization methods. "
-                                             "Key material is never printed.")
+                                 description="Manage the versioned key set used by keyed tokenization methods "
+                                             "(deterministic, non_deterministic, format_preserving). Locally a key "
+                                             "file (mode 0600, for development only); on AWS the Secrets Manager "
+                                             "secret Terraform created. Key material is never printed. No Spark.",
+                                 epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    create = actions.add_parser("create", help="write a new random key set (refuses to overwrite one)")
+    create = actions.add_parser(
+        "create", help="write a new random key set (refuses to overwrite one)",
+        description="Write a new random key set with one active version to --key-file (created with mode 0600), "
+                    "or store it as the first value of the --key-secret-id secret. Refuses to overwrite.",
+        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     _add_key_source(create, required=True)
-    rotate = actions.add_parser("rotate", help="add a new active key version; old versions stay for decryption")
+    rotate = actions.add_parser(
+        "rotate", help="add a new active key version; old versions stay for decryption",
+        description="Add a new key version and make it active. Earlier versions stay in the set so data "
+                    "tokenized with them can still be re-identified; new tokens use the new version.",
+        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     _add_key_source(rotate, required=True)
-    show = actions.add_parser("show", help="print the key set's versions, active version and key-check values")
+    show = actions.add_parser(
+        "show", help="print the key set's versions, active version and key-check values",
+        description="Print where the key set lives, its versions, which one is active and each version's key-check value (never key material).",
+        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     _add_key_source(show, required=True)
     upgrade = actions.add_parser("upgrade", help="store key-check values in a key set made before they existed "
                                                  "(key material unchanged)")
@@ -158,7 +193,16 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "tokenize", help="tokenize PII columns of a CSV/JSON/Parquet file",
         description="Replace personal data columns by tokens as configured by --pii-columns "
-                    "(methods: deterministic, hash, non_deterministic, format_preserving, mask, redact, drop).")
+                    "(methods: deterministic, hash, non_deterministic, format_preserving, mask, redact, drop). "
+                    "Keyed methods (deterministic, non_deterministic, format_preserving) need a key set: "
+                    "--key-file locally, --key-secret-id on AWS. " + SPARK_START,
+        epilog=epilog(("Tokenize generated transactions with a development key set:", [
+            "secure-transform generate --rows 1000 --output sample",
+            "secure-transform keys create --key-file dev-keys.json",
+            "secure-transform tokenize --input sample/transactions --output tokenized --key-file dev-keys.json "
+            "--pii-columns '{\"customer_id\": {\"method\": \"deterministic\"}, \"email\": {\"method\": \"hash\"}, "
+            "\"card_number\": {\"method\": \"format_preserving\"}, \"ssn\": {\"method\": \"drop\"}}'"])),
+        formatter_class=ExampleFormatter)
     parser.add_argument("--input", required=True, help="input file or directory")
     parser.add_argument("--output", required=True, help="output directory")
     parser.add_argument("--pii-columns", required=True,
@@ -167,5 +211,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
     parser.add_argument("--output-format", choices=("parquet", "csv"), default="parquet", help="default: parquet")
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    parser.add_argument("--single-file", action="store_true",
+                        help="with --output-format csv: write --output as one CSV file (a local path such as "
+                             "tokenized.csv) instead of a folder of part files; otherwise files of about 128 MB")
     parser.set_defaults(func=_tokenize)
     register_keys(subparsers)
