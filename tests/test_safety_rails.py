@@ -439,7 +439,8 @@ def test_a_header_only_input_is_a_valid_run_of_zero_rows(spark, tmp_path):
 
 def test_a_duplicate_header_name_is_named_with_its_file(spark, tmp_path):
     (tmp_path / "masked").mkdir()
-    (tmp_path / "masked" / "dup.csv").write_text(HEADER.replace("currency", "amount") + _rows(3))
+    # the required columns are all there, and one of them twice
+    (tmp_path / "masked" / "dup.csv").write_text(HEADER.replace("currency", "currency,amount") + _rows(3))
     create_dev_keyset(tmp_path / "keys.json")
     with pytest.raises(SchemaError, match=r"dup\.csv, column 'amount': appears more than once in the header"):
         execute(local_runtime("main_etl", _etl_args(tmp_path, PII_CARD), spark, run_id="d1"), run_main_etl)
@@ -656,3 +657,28 @@ def test_the_local_run_ends_all_inputs_quarantined_with_summary_report_and_exit_
     report = (tmp_path / "run" / "report.html").read_text()
     assert "Run status: all_inputs_quarantined" in report
     assert not (tmp_path / "run" / "transformed" / "runs").exists()
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("amount", "'amount'"), ("Transaction ID", "'Transaction ID'"), ("merchant-name", "'merchant-name'"),
+    ("zelda.quixotewicz.77@example.org", None), ("4556737586899855", None), ("GB82 WEST 1234 5698 7654 32", None),
+    ("col.with.dots", None)])
+def test_schema_errors_withhold_column_names_that_look_like_data(name, shown):
+    message = str(SchemaError("s3://b/in/a.csv", name, "appears more than once in the header"))
+    if shown is not None:
+        assert message == f"s3://b/in/a.csv, column {shown}: appears more than once in the header"
+    else:
+        assert name not in message and "name withheld" in message and f"{len(name)} characters" in message
+
+
+def test_a_file_without_header_is_refused_by_its_missing_column_not_by_its_values(spark, tmp_path):
+    (tmp_path / "masked").mkdir()
+    row = _rows(1).splitlines()[0]
+    (tmp_path / "masked" / "noheader.csv").write_text(f"{row}\n{row}\n")  # a data line where the header belongs
+    create_dev_keyset(tmp_path / "keys.json")
+    with pytest.raises(SchemaError, match=r"noheader\.csv, column 'transaction_id': required column is missing") as exc:
+        execute(local_runtime("main_etl", _etl_args(tmp_path, PII_CARD), spark, run_id="nh"), run_main_etl)
+    for value in row.split(","):
+        if len(value) > 4:
+            assert value not in str(exc.value)
+    assert not (tmp_path / "transformed").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class SecureTransformError(Exception):
     """Base class: a user-facing error the CLI prints as one line (exit status 2)."""
@@ -25,8 +27,20 @@ class SchemaError(SecureTransformError):
         self.source = source
         self.column = column
         self.problem = problem
-        where = f"{source}, column {column!r}" if column else source
+        where = f"{source}, column {column_label(column)}" if column else source
         super().__init__(f"{where}: {problem}")
+
+
+# A column name as engineers write them. Anything else (an e-mail, a card number, a name with dots)
+# may be a data line read as a header, so its text is withheld from messages.
+_NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ \-]{0,63}$")
+
+
+def column_label(column: str) -> str:
+    """``column`` quoted for a message, or a description of it when it does not look like a name."""
+    if _NAME_LIKE.match(column) and sum(ch.isdigit() for ch in column) <= 3:
+        return repr(column)
+    return f"<name withheld: {len(column)} characters that look like data, not a column name>"
 
 
 class KeyManagementError(SecureTransformError):

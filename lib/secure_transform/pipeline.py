@@ -88,11 +88,13 @@ def check_csv_headers(files: list[sio.ObjectInfo], sep: str, session: Any = None
         header = [h.strip() for h in _csv_header(info, sep, session)]
         if not header:
             continue
+        # required columns first: a file without a header has a data line there, and that line's
+        # values must not be named as duplicate column names
+        check_required_columns(header, info.location.uri)
         duplicate = next((h for i, h in enumerate(header) if h in header[:i]), None)
         if duplicate is not None:
             raise SchemaError(info.location.uri, duplicate, "appears more than once in the header; every column "
                               "needs its own name (nothing was read or written)")
-        check_required_columns(header, info.location.uri)
         if expected is None:
             expected = header
         elif header != expected:
