@@ -439,12 +439,20 @@ def test_a_header_only_input_is_a_valid_run_of_zero_rows(spark, tmp_path):
 
 def test_a_duplicate_header_name_is_named_with_its_file(spark, tmp_path):
     (tmp_path / "masked").mkdir()
-    # the required columns are all there, and one of them twice
-    (tmp_path / "masked" / "dup.csv").write_text(HEADER.replace("currency", "currency,amount") + _rows(3))
+    (tmp_path / "masked" / "dup.csv").write_text(HEADER.replace("card_number", "customer_id") + _rows(3))
     create_dev_keyset(tmp_path / "keys.json")
-    with pytest.raises(SchemaError, match=r"dup\.csv, column 'amount': appears more than once in the header"):
+    with pytest.raises(SchemaError, match=r"dup\.csv, column 'customer_id': appears more than once in the header"):
         execute(local_runtime("main_etl", _etl_args(tmp_path, PII_CARD), spark, run_id="d1"), run_main_etl)
     assert not (tmp_path / "transformed").exists()
+
+
+def test_a_headerless_file_is_refused_without_naming_a_value_as_a_column(spark, tmp_path):
+    (tmp_path / "masked").mkdir()
+    (tmp_path / "masked" / "noheader.csv").write_text(f"T1,{EMAIL},{EMAIL},5411,1.00,USD,2026-01-01T10:00:00Z\n")
+    create_dev_keyset(tmp_path / "keys.json")
+    with pytest.raises(SchemaError, match="noheader.csv, column 'transaction_id': required column is missing") as info:
+        execute(local_runtime("main_etl", _etl_args(tmp_path, PII_CARD), spark, run_id="n1"), run_main_etl)
+    _no_planted(str(info.value))
 
 
 def test_main_etl_refuses_or_counts_format_preserving_fallbacks(spark, tmp_path):
@@ -453,7 +461,8 @@ def test_main_etl_refuses_or_counts_format_preserving_fallbacks(spark, tmp_path)
     create_dev_keyset(tmp_path / "keys.json")
     with pytest.raises(SchemaError, match="column 'card_number': 2 of 30 value") as info:
         execute(local_runtime("main_etl", _etl_args(tmp_path, PII_CARD), spark, run_id="f1"), run_main_etl)
-    assert "on_unsupported" in str(info.value)
+    assert "on_unsupported" in str(info.value) and str(info.value).startswith("file:")
+    assert "/masked/rows.csv, column 'card_number'" in str(info.value)  # the file, not only the folder
     assert not (tmp_path / "transformed" / "runs").exists()
     allowed = {**PII_CARD, "card_number": {**PII_CARD["card_number"], "on_unsupported": "tokenize"}}
     summary = execute(local_runtime("main_etl", _etl_args(tmp_path, allowed), spark, run_id="f2"), run_main_etl)

@@ -70,16 +70,19 @@ def counts_from_row(row: Any, config: Any) -> dict[str, int]:
             for i, name in enumerate(names) if f"{FALLBACK_COUNT_PREFIX}{i}" in present}
 
 
-def check_fallbacks(counts: Mapping[str, int], config: Any, source: str, rows: int | None = None) -> dict[str, int]:
+def check_fallbacks(counts: Mapping[str, int], config: Any, source: str, rows: int | None = None,
+                    files: Mapping[str, str] | None = None) -> dict[str, int]:
     """Refuse a ``format_preserving`` column with values it cannot format-preserve, unless the column
-    says ``"on_unsupported": "tokenize"``; return the fallback counts per column (all columns, zeros too)."""
+    says ``"on_unsupported": "tokenize"``; return the fallback counts per column (all columns, zeros too).
+    ``files`` names, per column, the first file holding such a value (the error names it)."""
     for spec in config.columns:
         n = int(counts.get(spec.name, 0))
         if spec.method != "format_preserving" or not n or spec.on_unsupported == "tokenize":
             continue
         of = f" of {rows:,}" if rows is not None else ""
-        raise SchemaError(source, spec.name,
-                          f"{n:,}{of} value(s) do not fit format_preserving with the {spec.alphabet} alphabet "
+        where = (files or {}).get(spec.name)
+        raise SchemaError(where or source, spec.name,
+                          f"{n:,}{of} value(s){' in the input' if where else ''} do not fit format_preserving with the {spec.alphabet} alphabet "
                           f"(other characters, or too few/many {spec.alphabet} characters for FF3-1 after "
                           "preserve_prefix/preserve_suffix); they would become '§' fallback tokens that keep no "
                           "format. Choose another method for this column, or set \"on_unsupported\": \"tokenize\" "

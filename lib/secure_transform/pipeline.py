@@ -268,14 +268,24 @@ def run_main_etl(rt: Any) -> dict:
         checked = _persist_uncompressed_on_disk(rt.spark, checked)
         fpe_aggs = fallback_aggregates(checked, cfg.pii)  # values format_preserving cannot take, same pass
         with compression.name_unreadable_inputs(files, rt.aws_session):  # the first action reads every input
-            by_reason = checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n"), *fpe_aggs).collect()
-        reasons = {r[REJECT_REASON]: int(r["n"]) for r in by_reason}  # one row per reason
+            # one row per reason and file (bounded by files x reasons): counts only
+            by_reason = checked.groupBy(REJECT_REASON, SOURCE_FILE).agg(F.count(F.lit(1)).alias("n"),
+                                                                        *fpe_aggs).collect()
+        reasons: dict = {}
+        for r in by_reason:
+            reasons[r[REJECT_REASON]] = reasons.get(r[REJECT_REASON], 0) + int(r["n"])
         rows_in = sum(reasons.values())
         rows_rejected = sum(v for k, v in reasons.items() if k is not None)
-        valid_row = next((r for r in by_reason if r[REJECT_REASON] is None), None)
+        fpe_counts: dict[str, int] = {}
+        fpe_files: dict[str, str] = {}  # column -> the first file holding a value that does not fit
+        for r in sorted((r for r in by_reason if r[REJECT_REASON] is None), key=lambda r: str(r[SOURCE_FILE])):
+            for column, n in counts_from_row(r, cfg.pii).items():
+                fpe_counts[column] = fpe_counts.get(column, 0) + n
+                if n:
+                    fpe_files.setdefault(column, str(r[SOURCE_FILE]))
         # fail closed before anything is written: a column FF3-1 cannot format-preserve is refused
-        fpe_fallbacks = check_fallbacks(counts_from_row(valid_row, cfg.pii) if valid_row else {}, cfg.pii,
-                                        cfg.source.uri, rows=reasons.get(None, 0))
+        fpe_fallbacks = check_fallbacks(fpe_counts, cfg.pii, cfg.source.uri, rows=reasons.get(None, 0),
+                                        files=fpe_files)
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
         valid, rejected = split_valid(checked)
         valid = valid.drop("raw_record_sha256", "raw_record_chars")  # only quarantined lines have them

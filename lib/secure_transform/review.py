@@ -6,6 +6,8 @@ Quarantine layout (S3 bucket/prefix or local path)::
     reasons/<key>.json            their reason record: reason code, Macie status, finding counts
                                   per type (never values), and the audit trail of decisions
     transformed/run_id=<id>/      runs the leak check refused to publish (with _reason.json)
+    records/run_id=<id>/          CSV/TSV records macie_masking took out of an object it masked
+                                  (malformed_record / multiline_record: line number, digest; JSON Lines)
 
 Decisions mirror the seed design's manual approval step:
 
