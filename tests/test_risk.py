@@ -215,7 +215,7 @@ def test_cli_risk_on_csv_and_parquet(spark, tmp_path, capsys):
     assert main(["risk", "--input", str(tmp_path / "csv"), "--risk-config",
                  json.dumps({"quasi_identifiers": ["zip", "age"], "min_k": 2, "action": "block"})]) == 5
     text = capsys.readouterr()
-    assert "k (smallest class)    1" in text.out and "error: --risk_config: k=1 below min_k 2" in text.err
+    assert "k (smallest class)    1" in text.out and "error: --risk-config: k=1 below min_k 2" in text.err
     assert main(["risk", "--input", str(tmp_path / "pq"), "--risk-config", '{"quasi_identifiers": ["zip"], "min_k": 1}']) == 2
     assert "--risk-config: min_k must be" in capsys.readouterr().err
     assert main(["risk", "--input", str(tmp_path / "pq"), "--risk-config", '{"quasi_identifiers": ["nope"]}']) == 2

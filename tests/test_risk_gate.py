@@ -68,6 +68,10 @@ def test_suppress_keeps_every_row_accounted_for(suppressed_run, spark):
     assert sum(h["rows"] for h in before["class_size_histogram"]) == before["rows"]
     assert fig["quasi_identifiers"] == QIS and fig["sensitive_column"] == "is_anomaly" and fig["l"] >= 1
     assert [st["name"] for st in s["stages"]][-2:] == ["write", "risk"]
+    # the one-screen headline the report shows
+    assert s["risk"] == {"status": "passed", "k": fig["k"], "min_k": 3, "rows_below_min_k": suppressed,
+                         "share_rows_below_min_k": before["share_rows_below_min_k"], "rows_suppressed": suppressed,
+                         "l": fig["l"], "min_l": 1}
 
 
 def test_suppress_figures_are_in_the_manifest(suppressed_run, masked):

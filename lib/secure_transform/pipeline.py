@@ -235,7 +235,8 @@ def run_main_etl(rt: Any) -> dict:
     from .binning import (AMOUNT_BIN, AMOUNT_BIN_LABEL, BinEdges, binning_metrics, ensure_compatible, fit_bins,
                           with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
-    from .risk import REASON_COLUMN, assess_risk, check_risk_columns, split_by_risk, with_quasi_identifier_features, with_risk_reason
+    from .risk import (REASON_COLUMN, assess_risk, check_risk_columns, risk_headline, split_by_risk,
+                       with_quasi_identifier_features, with_risk_reason)
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -390,6 +391,7 @@ def run_main_etl(rt: Any) -> dict:
     })
     if figures is not None:
         summary["reidentification_risk"] = figures
+        summary["risk"] = risk_headline(figures)  # the report's one-screen summary shows this
     # Lineage: inputs with S3 ETags/versions or local SHA-256s, the written files, counts, artifacts.
     manifest = lineage.build_manifest(
         run_id=rt.run_id, job="main_etl", config_hash=cfg.config_hash, inputs=files,
