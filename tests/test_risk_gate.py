@@ -113,6 +113,19 @@ def test_block_quarantines_the_run_like_a_leak(spark, masked):
     assert run.reason == "reidentification_risk" and "risk gate" in run.detail
 
 
+def test_suppressing_every_row_leaves_a_readable_empty_run(spark, masked):
+    # every transaction id is its own class: nothing can be published, everything is accounted for
+    risk = {"quasi_identifiers": ["transaction_id"], "min_k": 2, "action": "suppress"}
+    s = execute(local_runtime("main_etl", _args(masked, "all", risk), spark, run_id="a1"), run_main_etl)
+    assert s["rows_out"] == 0 and s["rows_in"] == s["rows_quarantined"] == 2000
+    assert s["reidentification_risk"]["rows"] == 0 and s["reidentification_risk"]["passed"]
+    assert s["reject_reasons"]["k_anonymity"] == s["reidentification_risk"]["before_suppression"]["rows"]
+    from secure_transform.leak import leak_check
+    target = sio.parse_location(str(masked / "all" / "transformed"), "t")
+    checked = leak_check(spark, target, sio.parse_location(str(masked / "all" / "quarantine"), "q"))
+    assert checked["runs_checked"] == ["a1"] and checked["rows_in"] == 0 and checked["leak_findings"] == 0
+
+
 @pytest.mark.parametrize("risk, error, fragment", [
     ({"quasi_identifiers": ["amount_bin", "postcode"]}, SchemaError, "'postcode': is a quasi-identifier"),
     ({"quasi_identifiers": ["amount_bin"], "sensitive_column": "ssn"}, SchemaError, "'ssn': is a sensitive_column"),

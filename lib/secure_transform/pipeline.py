@@ -356,6 +356,9 @@ def run_main_etl(rt: Any) -> dict:
                           *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
+        if rows_out == 0 and not no_rows:  # suppression removed every row: one empty file keeps the schema readable
+            out_df.limit(0).coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(
+                out_loc.spark_path())
         rows_quarantined = (rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
                             + sum(risk_reasons.values()))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
