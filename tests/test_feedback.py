@@ -180,7 +180,9 @@ def test_s3_deny_writes_feedback_and_summarize_reads_it():
     assert len(keys) == 1 and keys[0].startswith("macie_masking/feedback/review_deny/")
     assert decision["feedback"] == f"s3://quarantine/{keys[0]}"
     body = json.loads(s3.get_object(Bucket="quarantine", Key=keys[0])["Body"].read())
-    assert body["run_id"] == "run-1" and body["reviewer"] == "bob" and body["quarantine_reason"] == "policy_quarantine"
+    audit = json.loads(s3.get_object(Bucket="quarantine", Key="macie_masking/reasons/in/a.csv.json")["Body"].read())
+    assert body["run_id"] == "run-1" and body["reviewer"] == "bob" and body["quarantine_reason"] == audit["reason"]
+    assert audit["status"] == "denied" and audit["decisions"][-1]["feedback"] == decision["feedback"]
     assert body["records"][0] == {"object": "in/a.csv", "column": None, "json_path": "$.member.ref",
                                   "type": "MEMBER_REF", "count": None, "reason": "review_denied",
                                   "example_shape": "AA-999999"}

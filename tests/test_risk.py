@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 from chispa import assert_column_equality, assert_df_equality
 from hypothesis import strategies as st
-from pyspark.sql import functions as F
 from pyspark.sql.types import IntegerType, LongType, MapType, StringType, StructField, StructType, TimestampType
 
 from secure_transform.cli import main

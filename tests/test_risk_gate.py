@@ -68,6 +68,10 @@ def test_suppress_keeps_every_row_accounted_for(suppressed_run, spark):
     assert sum(h["rows"] for h in before["class_size_histogram"]) == before["rows"]
     assert fig["quasi_identifiers"] == QIS and fig["sensitive_column"] == "is_anomaly" and fig["l"] >= 1
     assert [st["name"] for st in s["stages"]][-2:] == ["write", "risk"]
+    # the one-screen headline the report shows
+    assert s["risk"] == {"status": "passed", "k": fig["k"], "min_k": 3, "rows_below_min_k": suppressed,
+                         "share_rows_below_min_k": before["share_rows_below_min_k"], "rows_suppressed": suppressed,
+                         "l": fig["l"], "min_l": 1}
 
 
 def test_suppress_figures_are_in_the_manifest(suppressed_run, masked):
@@ -107,6 +111,19 @@ def test_block_quarantines_the_run_like_a_leak(spark, masked):
     items = list_quarantine(sio.parse_location(str(masked / "block" / "quarantine"), "q"))
     run = next(i for i in items if i.kind == "run")
     assert run.reason == "reidentification_risk" and "risk gate" in run.detail
+
+
+def test_suppressing_every_row_leaves_a_readable_empty_run(spark, masked):
+    # every transaction id is its own class: nothing can be published, everything is accounted for
+    risk = {"quasi_identifiers": ["transaction_id"], "min_k": 2, "action": "suppress"}
+    s = execute(local_runtime("main_etl", _args(masked, "all", risk), spark, run_id="a1"), run_main_etl)
+    assert s["rows_out"] == 0 and s["rows_in"] == s["rows_quarantined"] == 2000
+    assert s["reidentification_risk"]["rows"] == 0 and s["reidentification_risk"]["passed"]
+    assert s["reject_reasons"]["k_anonymity"] == s["reidentification_risk"]["before_suppression"]["rows"]
+    from secure_transform.leak import leak_check
+    target = sio.parse_location(str(masked / "all" / "transformed"), "t")
+    checked = leak_check(spark, target, sio.parse_location(str(masked / "all" / "quarantine"), "q"))
+    assert checked["runs_checked"] == ["a1"] and checked["rows_in"] == 0 and checked["leak_findings"] == 0
 
 
 @pytest.mark.parametrize("risk, error, fragment", [

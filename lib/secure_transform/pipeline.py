@@ -238,7 +238,8 @@ def run_main_etl(rt: Any) -> dict:
     from .binning import (AMOUNT_BIN, AMOUNT_BIN_LABEL, BinEdges, binning_metrics, ensure_compatible, fit_bins,
                           with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
-    from .risk import REASON_COLUMN, assess_risk, check_risk_columns, split_by_risk, with_quasi_identifier_features, with_risk_reason
+    from .risk import (REASON_COLUMN, assess_risk, check_risk_columns, risk_headline, split_by_risk,
+                       with_quasi_identifier_features, with_risk_reason)
     from .redaction import placeholder_counts, placeholder_metrics, redacted_span_columns
     from .tokenization import tokenize_columns
 
@@ -378,6 +379,9 @@ def run_main_etl(rt: Any) -> dict:
                           *placeholder_metrics(span_columns)).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
+        if rows_out == 0 and not no_rows:  # suppression removed every row: one empty file keeps the schema readable
+            out_df.limit(0).coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(
+                out_loc.spark_path())
         rows_quarantined = (rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
                             + sum(risk_reasons.values()))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
@@ -417,6 +421,7 @@ def run_main_etl(rt: Any) -> dict:
     })
     if figures is not None:
         summary["reidentification_risk"] = figures
+        summary["risk"] = risk_headline(figures)  # the report's one-screen summary shows this
     # Lineage: inputs with S3 ETags/versions or local SHA-256s, the written files, counts, artifacts.
     manifest = lineage.build_manifest(
         run_id=rt.run_id, job="main_etl", config_hash=cfg.config_hash, inputs=files,

@@ -42,7 +42,7 @@ from .jsonargs import parse_json_arg
 __all__ = [
     "ACTIONS", "DERIVABLE_COLUMNS", "HISTOGRAM_BOUNDS", "K_ANONYMITY", "L_DIVERSITY", "RiskConfig",
     "RiskConfigError", "ReidentificationRiskError", "assess_risk", "check_risk_columns", "equivalence_classes",
-    "parse_risk_config", "split_by_risk", "with_quasi_identifier_features",
+    "parse_risk_config", "risk_headline", "split_by_risk", "with_quasi_identifier_features",
 ]
 
 PARAM = "--risk_config"
@@ -100,6 +100,9 @@ class RiskConfig:
     derived_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("quasi_identifiers", "derived_columns"):  # lists are accepted and frozen
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         qis = self.quasi_identifiers
         if not isinstance(qis, tuple) or not 1 <= len(qis) <= MAX_QUASI_IDENTIFIERS:
             raise RiskConfigError(f"quasi_identifiers must list 1-{MAX_QUASI_IDENTIFIERS} columns")
@@ -309,6 +312,17 @@ def risk_figures(config: RiskConfig, buckets: Sequence[Mapping[str, Any]]) -> di
         "passed": passed,
         "null_semantics": "a null is a value of its own (own class; one distinct sensitive value)",
     }
+
+
+def risk_headline(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """The few figures for a one-screen summary (run summary key ``risk``): the gate's status, k
+    and l of the published rows, and what was found (and suppressed) before publication."""
+    before = figures.get("before_suppression") or figures
+    return {"status": "passed" if figures.get("passed") else "failed", "k": figures.get("k"),
+            "min_k": figures.get("min_k"), "rows_below_min_k": before.get("rows_below_min_k"),
+            "share_rows_below_min_k": before.get("share_rows_below_min_k"),
+            "rows_suppressed": sum(int(v) for v in (figures.get("rows_suppressed") or {}).values()),
+            **({"l": figures.get("l"), "min_l": figures.get("min_l")} if figures.get("sensitive_column") else {})}
 
 
 def with_risk_reason(df: Any, config: RiskConfig) -> Any:
