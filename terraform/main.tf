@@ -118,6 +118,7 @@ module "glue" {
   anomaly_threshold                = var.anomaly_threshold
   anomaly_config                   = var.anomaly_config
   masking_policy                   = var.masking_policy
+  risk_config                      = var.risk_config
   run_mode                         = var.run_mode
   catalog_table_name               = var.catalog_table_name
   manage_catalog_encryption        = var.manage_glue_catalog_encryption
@@ -139,6 +140,8 @@ module "macie" {
   results_bucket_name          = module.storage.bucket_names["macie-results"]
   results_prefix               = var.macie_results_prefix
   results_kms_key_arn          = module.kms.key_arns["macie"]
+  # Proposals of `secure-transform feedback summarize` (-var-file=macie_custom_data_identifiers.tfvars.json)
+  custom_data_identifiers = var.macie_custom_data_identifiers
 }
 
 module "monitoring" {

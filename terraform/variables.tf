@@ -421,6 +421,35 @@ variable "anomaly_config" {
   }
 }
 
+variable "risk_config" {
+  description = "Re-identification risk gate of main_etl (--risk_config), as in secure_transform.risk: quasi_identifiers (1-16 output columns), optional sensitive_column for l-diversity, min_k (>= 2, default 5), min_l (>= 1, default 1; > 1 needs sensitive_column; <= min_k), action report, suppress or block (default report), derived_columns (transaction_hour, postcode_area). null: no risk gate."
+  type = object({
+    quasi_identifiers = list(string)
+    sensitive_column  = optional(string)
+    min_k             = optional(number)
+    min_l             = optional(number)
+    action            = optional(string)
+    derived_columns   = optional(list(string))
+  })
+  default = null
+
+  validation {
+    condition = var.risk_config == null || try(alltrue([
+      length(var.risk_config.quasi_identifiers) >= 1 && length(var.risk_config.quasi_identifiers) <= 16,
+      length(distinct(var.risk_config.quasi_identifiers)) == length(var.risk_config.quasi_identifiers),
+      alltrue([for c in var.risk_config.quasi_identifiers : length(trimspace(c)) > 0 && length(c) <= 128]),
+      var.risk_config.min_k == null || try(var.risk_config.min_k >= 2 && var.risk_config.min_k <= 1000000 && floor(var.risk_config.min_k) == var.risk_config.min_k, false),
+      var.risk_config.min_l == null || try(var.risk_config.min_l >= 1 && var.risk_config.min_l <= 1000 && floor(var.risk_config.min_l) == var.risk_config.min_l, false),
+      coalesce(var.risk_config.min_l, 1) <= coalesce(var.risk_config.min_k, 5),
+      coalesce(var.risk_config.min_l, 1) == 1 || var.risk_config.sensitive_column != null,
+      var.risk_config.sensitive_column == null || try(length(trimspace(var.risk_config.sensitive_column)) > 0 && length(var.risk_config.sensitive_column) <= 128 && !contains(var.risk_config.quasi_identifiers, var.risk_config.sensitive_column), false),
+      contains(["report", "suppress", "block"], coalesce(var.risk_config.action, "report")),
+      var.risk_config.derived_columns == null || try(length(setsubtract(var.risk_config.derived_columns, ["transaction_hour", "postcode_area"])) == 0 && length(distinct(var.risk_config.derived_columns)) == length(var.risk_config.derived_columns), false),
+    ]), false)
+    error_message = "Invalid risk_config: quasi_identifiers 1-16 distinct column names; min_k a whole number in [2, 1000000]; min_l a whole number in [1, 1000], at most min_k, and > 1 only with a sensitive_column; sensitive_column not a quasi-identifier; action report, suppress or block; derived_columns only transaction_hour and postcode_area."
+  }
+}
+
 variable "masking_policy" {
   description = "Overrides of the masking job's defaults (--masking_policy): types/custom actions, default, on_occurrence_cap, mask_char; see modules/glue. Empty keeps the defaults."
   type = object({
@@ -492,6 +521,27 @@ variable "enable_macie" {
   description = "Use Amazon Macie: classification job over the raw bucket, results export, the event-started workflow and Macie's access to the raw key. Macie must be enabled in the account (here with manage_macie_account, or beforehand)."
   type        = bool
   default     = true
+}
+
+variable "macie_custom_data_identifiers" {
+  description = "Custom data identifiers added to the Macie module's built-in ones; `secure-transform feedback summarize` writes them as macie_custom_data_identifiers.tfvars.json (-var-file). Macie's limits: regex 1-512 characters, description 1-512, at most 50 keywords of 3-90 characters, maximum_match_distance 1-300; names are lowercase letters, digits and '-' (prefixed with name_prefix)."
+  type = map(object({
+    description            = string
+    regex                  = string
+    keywords               = list(string)
+    maximum_match_distance = number
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, cdi in var.macie_custom_data_identifiers : can(regex("^[a-z0-9][a-z0-9-]{0,100}$", name)) && length(cdi.regex) >= 1 && length(cdi.regex) <= 512 && length(cdi.description) >= 1 && length(cdi.description) <= 512])
+    error_message = "Each custom data identifier needs a name of 1-101 lowercase letters, digits or '-', a regex of 1-512 characters and a description of 1-512 characters."
+  }
+
+  validation {
+    condition     = alltrue([for cdi in values(var.macie_custom_data_identifiers) : length(cdi.keywords) <= 50 && alltrue([for k in cdi.keywords : length(k) >= 3 && length(k) <= 90]) && cdi.maximum_match_distance >= 1 && cdi.maximum_match_distance <= 300 && floor(cdi.maximum_match_distance) == cdi.maximum_match_distance])
+    error_message = "Custom data identifier keywords: at most 50, each 3-90 characters; maximum_match_distance a whole number between 1 and 300."
+  }
 }
 
 variable "manage_macie_account" {

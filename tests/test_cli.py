@@ -26,7 +26,7 @@ def test_all_planned_commands_are_registered():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     expected = {"generate", "run", "tokenize", "reidentify", "keys", "detect", "mask", "anomaly", "review",
-                "bins", "mcc"}
+                "bins", "mcc", "risk", "feedback"}
     missing = expected - set(sub.choices)
     assert not missing, f"subcommands missing: {missing}"
 
@@ -41,7 +41,7 @@ def test_user_mistake_is_one_line_and_nonzero(capsys):
 def test_run_rejects_bad_threshold_before_any_work(capsys, tmp_path):
     code = main(["run", "--output", str(tmp_path / "o"), "--anomaly-threshold", "0.9"])
     assert code == 2
-    assert capsys.readouterr().err.strip() == "error: --anomaly_threshold: must be in (0, 0.5], got 0.9"
+    assert capsys.readouterr().err.strip() == "error: --anomaly-threshold: must be in (0, 0.5], got 0.9"
     assert not (tmp_path / "o").exists()
 
 

@@ -17,6 +17,8 @@ import pytest
 from chispa import assert_column_equality, assert_df_equality
 
 from secure_transform import detection as D
+from secure_transform.detection import expressions as DX
+from secure_transform.detection.scan import _local_etag
 from secure_transform import io as sio
 from secure_transform import macie
 from secure_transform.cli import main as cli_main
@@ -381,7 +383,7 @@ def _det(result, type_name):
 
 def test_csv_results_use_physical_rows_and_named_columns(detected):
     res = detected["results"]["csv/customers.csv"]
-    assert res.status == "COMPLETE" and res.object.etag == D._local_etag(str(detected["raw"] / "csv/customers.csv"))
+    assert res.status == "COMPLETE" and res.object.etag == _local_etag(str(detected["raw"] / "csv/customers.csv"))
     cards = _det(res, "CREDIT_CARD_NUMBER")
     assert [(o.row, o.column, o.column_name) for o in cards.occurrences] == [
         (2, 4, "card_number"), (3, 4, "card_number"), (3, 5, "memo"), (4, 4, "card_number")]
@@ -463,8 +465,8 @@ def test_guards_never_change_what_is_found(spark, monkeypatch, context):
     expected = {r["i"]: r["m"] for r in guarded.collect()}
     assert sum(1 for m in expected.values() if m) > 1_000  # the corpus exercises the recognisers
 
-    monkeypatch.setattr(D, "_guard", lambda rec, value, shape: F.lit(True))
-    monkeypatch.setattr(D, "_keyword_gate", lambda *a, **k: None)
+    monkeypatch.setattr(DX, "_guard", lambda rec, value, shape: F.lit(True))
+    monkeypatch.setattr(DX, "_keyword_gate", lambda *a, **k: None)
     unguarded_shape = {"numrun": F.lit(True), "upper": F.lit(True), "digits": F.lit(99), "letters": F.lit(True)}
     unguarded = df.select("i", D.find_pii(F.col("value"), F.col("flags"), shape=unguarded_shape).alias("m"))
     got = {r["i"]: r["m"] for r in unguarded.collect()}

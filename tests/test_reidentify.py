@@ -126,9 +126,14 @@ def test_rotation_keeps_old_tokens_decryptable(spark, tmp_path):
     stripped = old.select("id", F.col("account").alias("account", metadata={"other": 1}))  # record lost
     pinned = parse_pii_columns({"account": {"method": "format_preserving", "preserve_prefix": 2,
                                             "preserve_suffix": 2, "key_version": "v1"}})
-    assert_df_equality(reidentify_columns(stripped, pinned, rotated), expected.select("id", "account"),
-                       ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
-    wrong = reidentify_columns(stripped, config, rotated, ["account"])  # no metadata, no pin: active v2 used
+    # without the record there is no key-check value either: refused unless explicitly accepted
+    with pytest.raises(KeyManagementError, match="column 'account': the data records no key-check value"):
+        reidentify_columns(stripped, pinned, rotated)
+    assert_df_equality(reidentify_columns(stripped, pinned, rotated, allow_unverified_key=True),
+                       expected.select("id", "account"), ignore_row_order=True, ignore_nullable=True,
+                       ignore_metadata=True)
+    wrong = reidentify_columns(stripped, config, rotated, ["account"],  # no metadata, no pin: active v2 used
+                               allow_unverified_key=True)
     mismatches = wrong.join(expected.withColumnRenamed("account", "orig"), "id").filter(
         F.col("account").isNotNull() & (F.col("account") != F.col("orig")))
     ff3_tokens = old.filter((F.length("account") > 0) & ~F.col("account").startswith(FALLBACK_MARKER))
@@ -174,7 +179,7 @@ def test_original_types_are_restored_and_bad_tokens_become_null(spark, tmp_path)
         reidentify_columns(plain, config, KEYSET)  # already plain text: refused, not garbled
     tampered = tokens.withColumn("note", F.when(F.col("id") == 1, F.concat(F.col("note"), F.lit("AA")))
                                  .when(F.col("id") == 2, F.regexp_replace("note", "^v1:", "v9:"))
-                                 .otherwise(F.col("note")))
+                                 .otherwise(F.col("note"))).withMetadata("note", tokens.schema["note"].metadata)
     tampered.write.parquet(str(tmp_path / "in"))
     result = reidentify_dataset(spark, str(tmp_path / "in"), str(tmp_path / "out"), config, KEYSET, ("all", None))
     assert result["values_not_reidentified"] == {"card": 0, "note": 2}

@@ -19,7 +19,7 @@ RAW = b"id,ssn\n1,123-45-6789\n"
 
 def _result(key: str) -> macie.DiscoveryResult:
     return macie.DiscoveryResult(
-        object=macie.ObjectRef("raw", key, etag="e"), status="SKIPPED", status_reason="UNSUPPORTED_FILE_TYPE_EXCEPTION",
+        object=macie.ObjectRef("raw", key, etag="e"), status="COMPLETE", status_reason=None,
         detections=(macie.Detection("USA_SOCIAL_SECURITY_NUMBER", 4, (), category="PERSONAL_INFORMATION"),),
         source="s3://results/x.jsonl.gz")
 
@@ -28,7 +28,8 @@ def _quarantine_one(raw: sio.Location, quarantine: sio.Location, key: str, sessi
     sio.write_bytes(raw.child(key), RAW, session)
     info = sio.ObjectInfo(raw.child(key), len(RAW))
     plan = ObjectPlan(info=info, key=key, fmt="csv", result=_result(key), action="quarantine",
-                      reason="status_skipped", detail="Macie status SKIPPED", records=1)
+                      reason="policy_quarantine", detail="the policy quarantines objects with USA_SOCIAL_SECURITY_NUMBER",
+                      records=1)
     _quarantine(plan, quarantine, "run-1", session)
 
 
@@ -40,8 +41,8 @@ def test_local_list_approve_deny_keep_an_audit_trail(tmp_path):
     _quarantine_one(raw, quarantine, "2026/b.csv")
     items = review.list_quarantine(quarantine)
     assert [(i.key, i.reason, dict(i.findings_by_type), i.records) for i in items] == [
-        ("2026/a.csv", "status_skipped", {"USA_SOCIAL_SECURITY_NUMBER": 4}, 1),
-        ("2026/b.csv", "status_skipped", {"USA_SOCIAL_SECURITY_NUMBER": 4}, 1)]
+        ("2026/a.csv", "policy_quarantine", {"USA_SOCIAL_SECURITY_NUMBER": 4}, 1),
+        ("2026/b.csv", "policy_quarantine", {"USA_SOCIAL_SECURITY_NUMBER": 4}, 1)]
 
     decision = review.approve(quarantine, "2026/a.csv", masked, "alice@bank.example", note="false positive")
     assert (tmp_path / "masked/2026/a.csv").read_bytes() == RAW
@@ -95,7 +96,7 @@ def test_s3_decisions_are_recorded_as_object_tags():
     raw, quarantine, masked = (sio.parse_location(f"s3://{b}", b) for b in ("raw", "quarantine", "masked"))
     _quarantine_one(raw, quarantine, "in/a.csv", session)
     _quarantine_one(raw, quarantine, "in/b.csv", session)
-    assert _tags(s3, "quarantine", "objects/in/a.csv")["quarantine_reason"] == "status_skipped"
+    assert _tags(s3, "quarantine", "objects/in/a.csv")["quarantine_reason"] == "policy_quarantine"
     assert [i.key for i in review.list_quarantine(quarantine, session)] == ["in/a.csv", "in/b.csv"]
 
     review.approve(quarantine, "in/a.csv", masked, "alice@bank.example", session=session)
@@ -109,7 +110,7 @@ def test_s3_decisions_are_recorded_as_object_tags():
     audit_tags = _tags(s3, "quarantine", "reasons/in/b.csv.json")
     assert audit_tags["review"] == "denied" and audit_tags["reviewer"] == "bob"
     audit = json.loads(s3.get_object(Bucket="quarantine", Key="reasons/in/b.csv.json")["Body"].read())
-    assert audit["status"] == "denied" and audit["reason"] == "status_skipped"
+    assert audit["status"] == "denied" and audit["reason"] == "policy_quarantine"
 
 
 def test_cli_review_prints_counts_never_values(tmp_path, capsys):
@@ -117,7 +118,7 @@ def test_cli_review_prints_counts_never_values(tmp_path, capsys):
     _quarantine_one(sio.parse_location(str(tmp_path / "raw"), "raw"), quarantine, "a.csv")
     assert cli_main(["review", "list", "--quarantine", str(tmp_path / "q")]) == 0
     out = capsys.readouterr().out
-    assert "a.csv" in out and "status_skipped" in out and "USA_SOCIAL_SECURITY_NUMBER: 4" in out
+    assert "a.csv" in out and "policy_quarantine" in out and "USA_SOCIAL_SECURITY_NUMBER: 4" in out
     assert "123-45-6789" not in out
     assert cli_main(["review", "deny", "--quarantine", str(tmp_path / "q"), "--key", "a.csv", "--reviewer", "x y"]) == 0
     assert cli_main(["review", "deny", "--quarantine", str(tmp_path / "q"), "--key", "a.csv", "--reviewer", "x"]) == 2

@@ -209,7 +209,9 @@ def test_metadata_records_method_version_and_source_type(spark):
     df = spark.createDataFrame([(1, "x")], "n bigint, s string")
     config = parse_pii_columns({"n": {"method": "deterministic", "key_version": "v2"}, "s": "hash"})
     fields = {f.name: f.metadata[METADATA_KEY] for f in tokenize_columns(df, config, KEYSET).schema.fields}
-    assert fields["n"] == {"method": "deterministic", "key_version": "v2", "source_type": "bigint"}
+    assert fields["n"] == {"method": "deterministic", "key_version": "v2", "source_type": "bigint",
+                           "key_check": KEYSET.check_value("v2")}
+    assert len(fields["n"]["key_check"]) == 16 and fields["n"]["key_check"] != KEYSET.check_value("v1")
     assert fields["s"] == {"method": "hash", "source_type": "string"}
 
 
@@ -352,5 +354,5 @@ def test_tokenize_cli_writes_parquet_and_refuses_bad_config(spark, tmp_path, cap
                     '{"email": "md5"}'])
     again = cli_main(["tokenize", "--input", str(src), "--output", str(out), "--pii-columns", '{"email": "hash"}'])
     err = capsys.readouterr().err
-    assert bad == 2 and "--pii_columns: column 'email': unknown method 'md5'" in err
+    assert bad == 2 and "--pii-columns: column 'email': unknown method 'md5'" in err
     assert again == 2 and "already exists" in err

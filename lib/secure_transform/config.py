@@ -50,6 +50,7 @@ class PipelineConfig:
     key_secret_id: str | None = None
     key_file: str | None = None
     raw_args: tuple[tuple[str, str], ...] = ()
+    risk: Any = None  # risk.RiskConfig or None (no --risk_config: no risk gate)
 
     def __post_init__(self) -> None:
         if self.run_mode not in RUN_MODES:
@@ -65,7 +66,8 @@ class PipelineConfig:
 
 
 # Arguments that decide the output of a run; their hash identifies a configuration in lineage.
-_HASHED_ARGS = ("pii_columns", "binning_config", "merchant_mapping", "anomaly_threshold", "anomaly_config", "run_mode")
+_HASHED_ARGS = ("pii_columns", "binning_config", "merchant_mapping", "anomaly_threshold", "anomaly_config", "run_mode",
+                "risk_config")
 
 
 def pipeline_config_from_args(args: Mapping[str, Any], *, is_glue: bool = False, session: Any = None) -> PipelineConfig:
@@ -73,6 +75,7 @@ def pipeline_config_from_args(args: Mapping[str, Any], *, is_glue: bool = False,
     from .anomaly import parse_anomaly_config
     from .binning import parse_binning_config
     from .merchant import load_merchant_mapping
+    from .risk import parse_risk_config
     from .tokenization import parse_pii_columns
 
     def loc(name: str) -> sio.Location:
@@ -94,6 +97,7 @@ def pipeline_config_from_args(args: Mapping[str, Any], *, is_glue: bool = False,
     pii = parse_pii_columns(parse_json_arg(args["pii_columns"], "--pii_columns"))
     binning = parse_binning_config(parse_json_arg(args["binning_config"], "--binning_config"))
     anomaly = parse_anomaly_config(parse_json_arg(args.get("anomaly_config"), "--anomaly_config"), contamination)
+    risk = parse_risk_config(args.get("risk_config"))
     mapping_uri = str(args["merchant_mapping"])
     mapping = load_merchant_mapping(mapping_uri, session=session)
     if not is_glue and not args.get("key_file") and getattr(pii, "needs_key", False) and not args.get("key_secret_id"):
@@ -105,5 +109,5 @@ def pipeline_config_from_args(args: Mapping[str, Any], *, is_glue: bool = False,
         source=source, target=target, quarantine=quarantine, artifacts=artifacts, pii=pii, binning=binning,
         merchant_mapping=mapping, merchant_mapping_uri=mapping_uri, anomaly=anomaly, contamination=contamination,
         run_mode=str(args.get("run_mode") or "fit_and_apply"), input_format=args.get("input_format"),
-        key_secret_id=args.get("key_secret_id"), key_file=args.get("key_file"), raw_args=raw,
+        key_secret_id=args.get("key_secret_id"), key_file=args.get("key_file"), raw_args=raw, risk=risk,
     )

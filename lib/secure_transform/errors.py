@@ -43,3 +43,11 @@ class LeakDetectedError(SecureTransformError):
     """The leak check found personal data in an output; the output was not published."""
 
     exit_code = 4
+
+
+class AllInputsQuarantinedError(SecureTransformError):
+    """Every input object of a run was quarantined: nothing to transform (the run's summary,
+    report and alert are still written; ``summary`` holds it)."""
+
+    exit_code = 5
+    summary: dict | None = None

@@ -95,6 +95,27 @@ def exists(loc: Location, session: Any = None) -> bool:
     return os.path.exists(loc.key)
 
 
+def require_existing(loc: Location, parameter: str, session: Any = None) -> None:
+    """Raise ``ConfigError`` naming ``parameter`` and the path when nothing exists at ``loc``.
+
+    Locally the path must exist; on S3 the bucket must exist (an existing but empty prefix is
+    left to the caller, which knows whether empty is an error).
+    """
+    from .errors import ConfigError
+
+    if not loc.is_s3:
+        if not os.path.exists(loc.key):
+            raise ConfigError(parameter, f"{loc.key} does not exist")
+        return
+    from botocore.exceptions import ClientError
+
+    try:
+        _s3_client(session).head_bucket(Bucket=loc.bucket)
+    except ClientError as exc:
+        code = str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", type(exc).__name__))
+        raise ConfigError(parameter, f"bucket {loc.bucket} cannot be read ({code})") from None
+
+
 def read_bytes(loc: Location, session: Any = None) -> bytes:
     if loc.is_s3:
         return _s3_client(session).get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()

@@ -112,6 +112,8 @@ JOBS: dict[str, JobSpec] = {
             JobArg("run_mode", False, "fit, apply or fit_and_apply (bin edges and anomaly model).", "fit_and_apply"),
             JobArg("anomaly_config", False, "JSON: Isolation Forest options (features, n_estimators, ...)."),
             JobArg("input_format", False, "csv, jsonl, json or parquet; inferred from extensions when absent."),
+            JobArg("risk_config", False, "JSON: re-identification risk gate (quasi_identifiers, sensitive_column, "
+                                         "min_k, min_l, action report|suppress|block, derived_columns)."),
             JobArg("incremental", False, "Local runs: 'true' skips inputs already processed (processed-input "
                    "manifest); on AWS job bookmarks do this.", "true"),
             *_KEYS,

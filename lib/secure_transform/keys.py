@@ -11,6 +11,13 @@ an old version can still be decrypted. Per-method keys are derived from a master
 (one ``info`` label per purpose), so the HMAC key, the AES-GCM key, the FF3-1 key and the
 fallback AES-SIV key are independent.
 
+Each version carries a **key-check value** (``"check"``): the first 16 hex digits of
+HMAC-SHA256 of a fixed label under the version's master key. It reveals nothing about the key
+but tells two keys apart even when both are called ``v1``. It is stored with the key set, in
+every tokenized column's metadata and in each run's manifest, so re-identification detects a
+wrong key set before it writes a row. A key set written before check values existed still loads
+(the value is computed); ``secure-transform keys upgrade`` stores it in the document.
+
 There is no built-in or default key anywhere: :func:`load_keyset` without a source raises
 :class:`~secure_transform.errors.KeyManagementError`. Key material never appears in a ``repr``,
 ``str``, exception message or log line; a :class:`KeySet` refuses to be pickled so it cannot be
@@ -38,16 +45,20 @@ __all__ = [
     "KeySet",
     "add_key_version",
     "create_dev_keyset",
+    "describe_key_checks",
     "init_keyset_secret",
     "keyset_from_document",
     "load_job_keyset",
     "load_keyset",
     "rotate_keyset",
+    "upgrade_keyset",
 ]
 
 KEY_FILE_ENV = "SECURE_TRANSFORM_KEY_FILE"
 DOCUMENT_TYPE = "secure-transform-keyset"
 MASTER_KEY_BYTES = 32
+KEY_CHECK_LABEL = b"secure-transform/key-check/v1"
+KEY_CHECK_HEX = 16  # 64 bits: a wrong key matches by chance once in 1.8e19
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 PURPOSES = {
     # purpose -> derived key length in bytes
@@ -61,7 +72,7 @@ PURPOSES = {
 class KeySet:
     """The versioned master keys. ``repr``/``str`` show versions only, never material."""
 
-    __slots__ = ("_material", "active_version", "source")
+    __slots__ = ("_material", "active_version", "source", "stored_checks")
 
     def __init__(self, keys: Mapping[str, bytes], active_version: str, *, source: str = "memory") -> None:
         if not keys:
@@ -78,6 +89,7 @@ class KeySet:
         self._material = {v: bytes(m) for v, m in keys.items()}
         self.active_version = active_version
         self.source = source
+        self.stored_checks = frozenset(self._material)  # versions whose check value the document holds
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -101,13 +113,28 @@ class KeySet:
         return HKDF(algorithm=hashes.SHA256(), length=PURPOSES[purpose], salt=None, info=info).derive(
             self._material[version])
 
+    def check_value(self, version: str | None = None) -> str:
+        """The key-check value of ``version`` (default: the active one): not secret, safe to log."""
+        import hashlib
+        import hmac
+
+        version = self.active_version if version is None else version
+        if version not in self._material:
+            raise KeyManagementError(f"key version {version!r} is not in the key set from {self.source} "
+                                     f"(versions: {', '.join(self.versions)})")
+        return hmac.new(self._material[version], KEY_CHECK_LABEL, hashlib.sha256).hexdigest()[:KEY_CHECK_HEX]
+
+    def check_values(self) -> dict[str, str]:
+        return {v: self.check_value(v) for v in self.versions}
+
     def derive_all(self, purpose: str) -> dict[str, bytes]:
         return {v: self.derive(purpose, v) for v in self.versions}
 
     def to_document(self) -> dict[str, Any]:
         """The JSON document (holds material: only for writing the file or the secret)."""
         return {"type": DOCUMENT_TYPE, "schema": 1, "active_version": self.active_version,
-                "keys": {v: {"material": base64.b64encode(m).decode("ascii")} for v, m in self._material.items()}}
+                "keys": {v: {"material": base64.b64encode(m).decode("ascii"), "check": self.check_value(v)}
+                         for v, m in self._material.items()}}
 
     def __repr__(self) -> str:
         return f"KeySet(source={self.source!r}, active_version={self.active_version!r}, versions={self.versions!r})"
@@ -150,6 +177,7 @@ def keyset_from_document(text: str | bytes, source: str) -> KeySet:
     if not isinstance(active, str):
         raise KeyManagementError(f"{source}: \"active_version\" must name one of the key versions")
     material: dict[str, bytes] = {}
+    stored: dict[str, Any] = {}
     for version, entry in keys.items():
         encoded = entry.get("material") if isinstance(entry, dict) else None
         if not isinstance(encoded, str):
@@ -158,7 +186,15 @@ def keyset_from_document(text: str | bytes, source: str) -> KeySet:
             material[version] = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise KeyManagementError(f"{source}: key version {version!r} material is not base64") from None
-    return KeySet(material, active, source=source)
+        if "check" in entry:
+            stored[version] = entry["check"]
+    keyset = KeySet(material, active, source=source)
+    for version, check in stored.items():
+        if not isinstance(check, str) or not secrets.compare_digest(check, keyset.check_value(version)):
+            raise KeyManagementError(f"{source}: key version {version!r} does not match its stored check value "
+                                     "(the key material was edited or damaged); restore the key set from its backup")
+    keyset.stored_checks = frozenset(stored)
+    return keyset
 
 
 def _check_file_permissions(path: Path) -> None:
@@ -356,4 +392,32 @@ def init_keyset_secret(secret_id: str, session: Any = None) -> KeySet:
         raise KeyManagementError(f"key secret {secret_id} already holds a key set; use `keys rotate` instead")
     keyset = KeySet({"v1": _new_material()}, "v1", source=f"key secret {secret_id}")
     _put_secret(secret_id, _document_text(keyset, {"v1": _now()}), session)
+    return keyset
+
+
+def describe_key_checks(keyset: KeySet) -> list[str]:
+    """One line per version: its check value and whether the document stores it (no material)."""
+    lines = []
+    for version in keyset.versions:
+        stored = "stored" if version in keyset.stored_checks else "not stored (run `secure-transform keys upgrade`)"
+        active = " (active)" if version == keyset.active_version else ""
+        lines.append(f"{version}{active}: check {keyset.check_value(version)}, {stored}")
+    return lines
+
+
+def upgrade_keyset(*, secret_id: str | None = None, key_file: str | None = None, session: Any = None) -> KeySet:
+    """Store every version's key-check value in a key set written before check values existed.
+
+    The key material and versions are unchanged, so every existing token stays valid.
+    """
+    if bool(secret_id) == bool(key_file):
+        raise KeyManagementError("upgrade needs exactly one of a key secret or a key file")
+    if key_file:
+        path = Path(key_file).expanduser()
+        keyset = _load_file(str(path))
+        _write_private_file(path, _document_text(keyset, _created_dates(path.read_bytes())), exclusive=False)
+    else:
+        keyset = _load_secret(secret_id, session)  # type: ignore[arg-type]
+        _put_secret(secret_id, _document_text(keyset), session)  # type: ignore[arg-type]
+    keyset.stored_checks = frozenset(keyset.versions)
     return keyset

@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 
 from . import detection as det
 from . import io as sio
+from . import feedback
 from . import publish
 from .errors import LeakDetectedError
 
@@ -116,6 +117,10 @@ def leak_check(spark: Any, target: sio.Location, quarantine: sio.Location, *, se
             reason = {"reason": "leak_detected", "leak_findings": scan["leak_findings"], "by_type": scan["by_type"],
                       "by_column": scan["by_column"], "rows": rows, "job": "leak_check"}
             where = publish.quarantine_run(target, run_id, quarantine, reason, session)
+            # What the detector upstream missed, for `secure-transform feedback summarize` (no values).
+            written = feedback.write_record_set(quarantine, "leak_check", feedback.leak_records(scan, where.uri),
+                                                run_id=run_id, session=session)
+            summary.setdefault("feedback_records", []).append(written.uri if written else None)
             summary["runs_quarantined"].append(run_id)
             summary["rows_quarantined"] += rows
             summary["runs"][run_id]["quarantined_to"] = where.uri

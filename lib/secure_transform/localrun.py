@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import io as sio
-from .errors import AccountingError, SecureTransformError
+from .errors import AccountingError, AllInputsQuarantinedError, SecureTransformError
 
 JOB_ORDER = ("detect_pii", "macie_masking", "main_etl", "leak_check")
 
@@ -43,6 +43,7 @@ class LocalRunConfig:
     regenerate: bool = False
     pii_columns: dict | None = None
     binning_config: dict | None = None
+    risk_config: dict | None = None
     extra_args: dict = field(default_factory=dict)
     own_input: Any = None  # an intake.OwnInput: the user's data instead of generated sample data
 
@@ -55,7 +56,7 @@ class LocalRunConfig:
 
 def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
     from .merchant import default_mapping_path
-    from .pipeline import default_binning_config, default_pii_columns
+    from .pipeline import default_binning_config, default_pii_columns, default_risk_config
 
     z = cfg.zones
     raw = raw_zone(cfg)
@@ -75,6 +76,7 @@ def job_arguments(cfg: LocalRunConfig) -> dict[str, dict[str, str]]:
             "binning_config": json.dumps(cfg.binning_config or default_binning_config()),
             "merchant_mapping": default_mapping_path(),
             "anomaly_threshold": str(cfg.anomaly_threshold), "key_file": key_file,
+            "risk_config": json.dumps(cfg.risk_config or default_risk_config()),
         },
         "leak_check": {"source_bucket": z["transformed"], "quarantine_bucket": z["quarantine"]},
     }
@@ -138,10 +140,15 @@ def _spark_submit(cfg: LocalRunConfig, job: str, args: dict[str, str], log: Call
     for key, value in args.items():
         cmd += [f"--{key}", str(value)]
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    env.pop("SECURE_TRANSFORM_SPARK_LOG_LEVEL", None)  # the job's own log keeps Spark's warnings
     log_path = os.path.join(cfg.zones["summaries"], f"{job}.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "wb") as fh:
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+    if proc.returncode == AllInputsQuarantinedError.exit_code:
+        error = AllInputsQuarantinedError(_last_error_line(log_path))
+        error.summary = sio.read_json(sio.parse_location(args["summary_location"], "summary"))
+        raise error
     if proc.returncode != 0:
         last = _last_error_line(log_path)
         raise SecureTransformError(f"job {job} failed (exit {proc.returncode}): {last} [log: {log_path}]")
@@ -199,21 +206,35 @@ def run_local_pipeline(cfg: LocalRunConfig, *, spark: Any = None, log: Callable[
     for job in JOB_ORDER:
         args = dict(all_args[job], run_id=run_id)
         watched = holder["spark"] if not cfg.spark_submit else None
-        with Stage(f"[{JOB_ORDER.index(job) + 1}/{len(JOB_ORDER)}] {job:<14}", spark=watched, stream=progress) as st:
-            if cfg.spark_submit:
-                if holder["spark"] is not None and spark is None:
-                    holder["spark"].stop()
-                    holder["spark"] = None
-                _spark_submit(cfg, job, args, log)
-                summaries[job] = sio.read_json(sio.parse_location(args["summary_location"], "summary"))
-            else:
-                rt = local_runtime(job, args, get_spark(), run_id=run_id)
-                summaries[job] = execute(rt, entry_points[job])
-            s = summaries[job]
-            if job == "main_etl" and s.get("output") and cfg.own_input is None:
-                s["anomaly_evaluation"] = _evaluate(get_spark(), s["output"], os.path.join(cfg.zones["sample"], "labels"))
-            st.detail = lambda s=s: (f"{s.get('rows_in', 0):,} in, {s.get('rows_out', 0):,} out, "
-                                     f"{s.get('rows_quarantined', 0):,} quarantined")
+        try:
+            with Stage(f"[{JOB_ORDER.index(job) + 1}/{len(JOB_ORDER)}] {job:<14}", spark=watched, stream=progress) as st:
+                if cfg.spark_submit:
+                    if holder["spark"] is not None and spark is None:
+                        holder["spark"].stop()
+                        holder["spark"] = None
+                    _spark_submit(cfg, job, args, log)
+                    summaries[job] = sio.read_json(sio.parse_location(args["summary_location"], "summary"))
+                else:
+                    rt = local_runtime(job, args, get_spark(), run_id=run_id)
+                    summaries[job] = execute(rt, entry_points[job])
+                s = summaries[job]
+                if job == "main_etl" and s.get("output") and cfg.own_input is None:
+                    s["anomaly_evaluation"] = _evaluate(get_spark(), s["output"], os.path.join(cfg.zones["sample"], "labels"))
+                st.detail = lambda s=s: (f"{s.get('rows_in', 0):,} in, {s.get('rows_out', 0):,} out, "
+                                         f"{s.get('rows_quarantined', 0):,} quarantined")
+        except AllInputsQuarantinedError as exc:
+            # the run ends here with its own status: summary, report and alert, then a non-zero exit
+            summaries[job] = dict(exc.summary or {})
+            summary = all_quarantined_summary(summaries, gen, str(exc))
+            if cfg.own_input is not None:
+                summary.update(staged)
+            summary["seconds"] = round(time.perf_counter() - t0, 1)
+            summary["output"] = os.path.abspath(cfg.output)
+            from .report import write_report
+
+            summary["report"] = write_report(cfg.output, summary, spark=holder["spark"])
+            sio.write_json(sio.parse_location(os.path.join(cfg.output, "run_summary.json"), "summary"), summary)
+            raise
         wall[job] = st.seconds
     summary = combine_summaries(summaries, gen, wall_seconds=wall)
     if cfg.own_input is not None:
@@ -247,6 +268,26 @@ def _entry_points() -> dict[str, Callable]:
             "leak_check": run_leak_check}
 
 
+def all_quarantined_summary(jobs: dict[str, dict], generated: dict | None, detail: str) -> dict:
+    """The run summary of a run whose every input object was quarantined (nothing transformed)."""
+    mask = jobs.get("macie_masking", {})
+    rows_q = int(mask.get("rows_quarantined", 0))
+    summary = {
+        "status": "all_inputs_quarantined", "status_detail": detail,
+        "rows_in": rows_q, "rows_out": 0, "rows_quarantined": rows_q,
+        "objects_with_unknown_rows": int(mask.get("objects_with_unknown_rows", 0)),
+        "quarantined_objects": mask.get("quarantined", []),
+        "anomalies_flagged": 0, "leak_findings": 0, "published": False,
+        "notifications": mask.get("notifications", []),
+        "stages": [{"name": n, "seconds": s.get("seconds"), "rows_in": s.get("rows_in"), "rows_out": s.get("rows_out"),
+                    "rows_quarantined": s.get("rows_quarantined")} for n, s in jobs.items()],
+        "jobs": jobs,
+    }
+    if generated:
+        summary["generated"] = generated
+    return summary
+
+
 def combine_summaries(jobs: dict[str, dict], generated: dict | None = None, *,
                       wall_seconds: dict[str, float] | None = None) -> dict:
     """One run-level summary; checks that rows flow from job to job without loss."""
@@ -271,6 +312,11 @@ def combine_summaries(jobs: dict[str, dict], generated: dict | None = None, *,
         "published": bool(leak.get("published", not leaked)),
         "pii_columns_protected": etl.get("pii_columns_protected", []),
         "reject_reasons": etl.get("reject_reasons", {}),
+        "status": "ok",
+        # objects quarantined whose rows could not be counted (damaged, unreadable): not in rows_in
+        "objects_with_unknown_rows": int(mask.get("objects_with_unknown_rows", 0)),
+        "format_preserving_fallbacks": etl.get("format_preserving_fallbacks", {}),
+        "reidentification_risk": etl.get("reidentification_risk"),
         "stages": [],
         "jobs": jobs,
     }

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import detection as det
 from . import io as sio
-from .errors import ConfigError, SecureTransformError
+from .errors import AllInputsQuarantinedError, ConfigError, SecureTransformError
 from .jsonargs import parse_json_arg
 from .macie import DiscoveryResult, ResultIndex, parse_json_path, read_results
 
@@ -95,7 +95,10 @@ QUARANTINE_REASONS: Mapping[str, str] = {
     "unparseable_record": "a record to mask could not be parsed",
     "policy_quarantine": "the masking policy quarantines objects with this identifier",
     "masking_failed": "masking the object failed; it was not written to the masked zone",
+    "damaged_compressed_object": "the compressed object does not decompress to its end; its rows cannot be counted",
 }
+#: run status when every input object was quarantined (nothing reaches the masked zone)
+ALL_INPUTS_QUARANTINED = "all_inputs_quarantined"
 
 
 # --- policy --------------------------------------------------------------------------------------
@@ -173,33 +176,6 @@ def parse_masking_policy(value: str | Mapping[str, Any] | None) -> MaskingPolicy
 # --- masking one value -------------------------------------------------------------------------
 
 
-def _recognizer_for(type_name: str) -> det.Recognizer | None:
-    by_label = {r.label: r for r in det.RECOGNIZERS}
-    if type_name.startswith("CREDIT_CARD_NUMBER"):
-        return by_label["CREDIT_CARD_NUMBER"]
-    if type_name == "IBAN" or (type_name.endswith("_BANK_ACCOUNT_NUMBER") and type_name != "BANK_ACCOUNT_NUMBER"):
-        return by_label["IBAN"]
-    if type_name.endswith("PHONE_NUMBER"):
-        return by_label["PHONE_NUMBER"]
-    return by_label.get(type_name)
-
-
-def _spans(value: Any, type_name: str) -> Any:
-    """Valid matches of the type's recogniser in ``value`` (keywords not needed: Macie found it)."""
-    from pyspark.sql import functions as F
-
-    rec = _recognizer_for(type_name)
-    if rec is None:
-        return F.array().cast("array<string>")
-    if rec.label == "NAME":
-        whole = F.trim(value)
-        return F.when(whole.rlike(rf"^(?:{det._HONORIFIC} )?{det.FULL_NAME}$"), F.array(whole)).otherwise(
-            F.regexp_extract_all(value, F.lit(rec.pattern), 0))
-    found = F.regexp_extract_all(value, F.lit(rec.pattern), 0)
-    valid = det._validator(rec.label)
-    return F.filter(found, valid) if valid is not None else found
-
-
 def keep_last4(value: Any, mask_char: str = "*") -> Any:
     """Every letter/digit except the last four becomes ``mask_char``; separators stay."""
     from pyspark.sql import functions as F
@@ -235,7 +211,7 @@ def _mask_step(state: Any, type_name: str, action: str, listed: Any, widened: An
 
     v, touched = state["v"], state["t"]
     placeholder = F.lit(f"[{type_name}]")
-    locatable = _recognizer_for(type_name) is not None
+    locatable = det.recognizer_for_type(type_name) is not None
     applies = listed | widened
 
     def with_spans(spans: Any) -> Any:
@@ -251,7 +227,7 @@ def _mask_step(state: Any, type_name: str, action: str, listed: Any, widened: An
                    .otherwise(v))
         return F.struct(F.when(applies & (F.length(v) > 0), new).otherwise(v).alias("v"), (touched | applies).alias("t"))
 
-    return det._let(_spans(v, type_name), with_spans)
+    return det.let(det.type_spans(v, type_name), with_spans)
 
 
 def mask_value(value: Any, steps: Sequence[tuple], *, mask_char: str = "*",
@@ -271,7 +247,7 @@ def mask_value(value: Any, steps: Sequence[tuple], *, mask_char: str = "*",
     for item in steps:
         type_name, action, listed = item[0], item[1], item[2]
         widened = item[3] if len(item) > 3 else F.lit(False)
-        state = det._let(state, step(type_name, action, listed, widened))
+        state = det.let(state, step(type_name, action, listed, widened))
     return state["v"]
 
 
@@ -726,7 +702,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         for _, _, c, w in steps[1:]:
             any_applies = any_applies | c | w
         masked = mask_value(det.csv_unquote(f), steps, mask_char=policy.mask_char, tokenizer=tokenizer)
-        requoted = det._let(masked, lambda m: F.when(f.startswith('"') | m.rlike(special), F.concat(
+        requoted = det.let(masked, lambda m: F.when(f.startswith('"') | m.rlike(special), F.concat(
             F.lit('"'), F.replace(m, F.lit('"'), F.lit('""')), F.lit('"'))).otherwise(m))
         return F.when(any_applies, requoted).otherwise(f)
 
@@ -745,7 +721,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
             return F.when(F.coalesce(listed_max, F.lit(0)) > F.size(fields),
                           _raise("an occurrence names a column beyond the line")).otherwise(rebuilt)
 
-        return det._let(det.csv_fields(value, sep), build)
+        return det.let(det.csv_fields(value, sep), build)
 
     joined = lines.join(F.broadcast(masks), F.col("_line") == F.col("_mrow"), "left")
     touched = F.col("_mcols").isNotNull() | F.lit(bool(plan.whole))
@@ -971,6 +947,9 @@ class MaskingOutcome:
             "columns_deferred_to_tokenization": {t: sorted(c) for t, c in sorted(deferred_columns.items())},
             "deferred_to_tokenization": [p.deferred_report() for p in deferring],
             "records_unknown": [p.key for p in quarantined if p.records is None],
+            # objects whose rows could not be counted (damaged, unreadable): outside rows_in, shown here
+            "objects_with_unknown_rows": sum(1 for p in quarantined if p.records is None),
+            "status": ALL_INPUTS_QUARANTINED if self.plans and len(quarantined) == len(self.plans) else "ok",
             "tokenization": self.tokenization,
             "notifications": self.notifications,
         }
@@ -1013,6 +992,36 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> Non
                                                                  session)]
                 n -= 1 if det.header_like(fields) else 0
             p.records = n
+
+
+def _name_damaged_streams(plans: Sequence[ObjectPlan], session: Any) -> None:
+    """A quarantined compressed object whose rows could not be counted: name the codec problem.
+
+    Decompresses only those objects, streaming, on the driver (nothing is kept)."""
+    from . import compression
+
+    for plan in plans:
+        if plan.action != "quarantine" or plan.records is not None or not compression.codec_of(plan.info.location.key):
+            continue
+        try:
+            problem = compression.stream_problem(plan.info, session)
+        except OSError:
+            continue  # an I/O error says nothing about the bytes: keep the original reason
+        if problem:
+            previous = f"; first quarantined as {plan.reason}" if plan.reason else ""
+            plan.reason, plan.detail = "damaged_compressed_object", f"{problem}; rows unknown{previous}"
+
+
+def all_inputs_quarantined_error(summary: Mapping[str, Any], where: str = "macie_masking") -> SecureTransformError:
+    """The failure of a run whose every input object was quarantined: names objects and reasons."""
+    items = summary.get("quarantined") or []
+    listed = "; ".join(f"{q['object']}: {q['reason']}" for q in items[:10])
+    more = f"; and {len(items) - 10} more" if len(items) > 10 else ""
+    error = AllInputsQuarantinedError(
+        f"{where}: all {len(items)} input object(s) were quarantined, nothing reached the masked zone "
+        f"({listed}{more}); see `secure-transform review list --quarantine {summary.get('quarantine_location', '<quarantine>')}`")
+    error.summary = dict(summary)
+    return error
 
 
 def _quarantine(plan: ObjectPlan, quarantine: sio.Location, run_id: str, session: Any) -> None:
@@ -1085,6 +1094,11 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         outcome.tokenization = f"keyed HMAC-SHA256 (key version {keyset.active_version})"
     index = ResultIndex.build(read_results(results, session))
     objects = list(sio.list_objects(source, session))
+    if objects and not index.by_key:
+        # a wrong path, not "nothing analysed": every object would be quarantined as no_discovery_result
+        raise ConfigError("--results_bucket", f"{results.uri} holds no discovery results (it is missing, empty or "
+                          "not a results location); run the detector or point it at Macie's results; nothing was "
+                          "written")
     if progress:
         progress(f"mask: {len(objects)} object(s), {sum(len(v) for v in index.by_key.values())} discovery result(s)")
     tmp_root = target.child("_tmp_masking", run_id)
@@ -1094,7 +1108,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             fmt = det.object_format(info.location, session, input_format)
         except ConfigError:
             raise
-        if fmt == "avro" and not det._avro_available(spark):
+        if fmt == "avro" and not det.avro_available(spark):
             fmt = None
         bucket = source.bucket if source.is_s3 else None
         candidates = index.candidates(key, bucket)
@@ -1140,6 +1154,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         except OSError:
             pass
     _count_records(spark, outcome.plans, session)
+    _name_damaged_streams(outcome.plans, session)
     quarantined = [p for p in outcome.plans if p.action == "quarantine"]
     for plan in quarantined:
         _quarantine(plan, quarantine, run_id, session)
@@ -1147,8 +1162,12 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         message = {"job": "macie_masking", "run_id": run_id, "objects_quarantined": len(quarantined),
                    "objects": [{"object": p.key, "reason": p.reason} for p in quarantined[:50]],
                    "quarantine": quarantine.uri}
-        outcome.notifications.append(notify(alert_topic_arn, f"secure-transform: {len(quarantined)} object(s) "
-                                                             "quarantined by macie_masking", message, session))
+        every = len(quarantined) == len(outcome.plans)
+        if every:
+            message["status"] = ALL_INPUTS_QUARANTINED
+        subject = (f"secure-transform: all {len(quarantined)} input object(s) quarantined, nothing to transform"
+                   if every else f"secure-transform: {len(quarantined)} object(s) quarantined by macie_masking")
+        outcome.notifications.append(notify(alert_topic_arn, subject, message, session))
     return outcome
 
 
@@ -1193,4 +1212,6 @@ def run_macie_masking(rt: Any) -> dict:
                        summary["cells_deferred_to_tokenization"])
     summary.update({"job": "macie_masking", "source": source.uri, "target": target.uri,
                     "quarantine_location": quarantine.uri})
+    if summary["status"] == ALL_INPUTS_QUARANTINED:
+        raise all_inputs_quarantined_error(summary)  # the summary is still written (runtime.execute)
     return summary

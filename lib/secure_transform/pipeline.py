@@ -19,9 +19,11 @@ from . import compression
 from . import io as sio
 from . import publish
 from . import lineage
+from . import riskgate
 from .filesizing import sized_for_write
 from .config import PipelineConfig, pipeline_config_from_args
 from .errors import SchemaError
+from .fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
 from .validation import CORRUPT, REJECT_REASON, SOURCE_FILE, ValidationConfig, check_required_columns, split_valid, with_reject_reason
 
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".json": "jsonl", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -86,6 +88,10 @@ def check_csv_headers(files: list[sio.ObjectInfo], sep: str, session: Any = None
         header = [h.strip() for h in _csv_header(info, sep, session)]
         if not header:
             continue
+        duplicate = next((h for i, h in enumerate(header) if h in header[:i]), None)
+        if duplicate is not None:
+            raise SchemaError(info.location.uri, duplicate, "appears more than once in the header; every column "
+                              "needs its own name (nothing was read or written)")
         check_required_columns(header, info.location.uri)
         if expected is None:
             expected = header
@@ -196,6 +202,21 @@ def _load_keyset(cfg: PipelineConfig, rt: Any) -> Any:
     return load_keyset(secret_id=cfg.key_secret_id, key_file=cfg.key_file, session=rt.aws_session)
 
 
+def _key_checks(cfg: PipelineConfig, keyset: Any) -> dict[str, str]:
+    """Key-check values of the key versions this run tokenized with (not secret; see keys.py)."""
+    if keyset is None:
+        return {}
+    versions = {c.key_version or keyset.active_version for c in cfg.pii.columns if c.is_keyed}
+    return {v: keyset.check_value(v) for v in sorted(versions) if v in keyset}
+
+
+def _with_null_columns(df: Any, columns: dict[str, str]) -> Any:
+    """``df`` with typed all-null columns: the output layout of a step skipped for a 0-row input."""
+    from pyspark.sql import functions as F
+
+    return df.select("*", *[F.lit(None).cast(t).alias(c) for c, t in columns.items()])
+
+
 def _protect_rejected(rejected: Any) -> Any:
     """Quarantined rows never hold a raw malformed line: keep its digest and length only."""
     from pyspark.sql import functions as F
@@ -212,8 +233,10 @@ def run_main_etl(rt: Any) -> dict:
 
     from .anomaly import PIPELINE_FEATURES, AnomalyModel, fit_anomaly_model, score_anomalies, validate_features
     from .features import with_customer_features
-    from .binning import BinEdges, binning_metrics, ensure_compatible, fit_bins, with_amount_bin
+    from .binning import (AMOUNT_BIN, AMOUNT_BIN_LABEL, BinEdges, binning_metrics, ensure_compatible, fit_bins,
+                          with_amount_bin)
     from .merchant import merchant_mapping_version, merchant_metrics, with_merchant_category
+    from .risk import REASON_COLUMN, assess_risk, check_risk_columns, split_by_risk, with_quasi_identifier_features, with_risk_reason
     from .tokenization import tokenize_columns
 
     with rt.stage("configure"):
@@ -221,7 +244,8 @@ def run_main_etl(rt: Any) -> dict:
         keyset = _load_keyset(cfg, rt)
     summary: dict[str, Any] = {"job": "main_etl", "run_id": rt.run_id, "config_hash": cfg.config_hash,
                                "source": cfg.source.uri, "target": cfg.target.uri,
-                               "key_version": getattr(keyset, "active_version", None)}
+                               "key_version": getattr(keyset, "active_version", None),
+                               "key_check_values": _key_checks(cfg, keyset)}
 
     with rt.stage("read") as st:
         raw_df, files, fmt = read_source(rt, cfg)
@@ -239,30 +263,45 @@ def run_main_etl(rt: Any) -> dict:
         # Fail closed on the anomaly features from the schema alone, before any data is read.
         validate_features(valid.schema, cfg.anomaly, provided=PIPELINE_FEATURES)
         checked = _persist_uncompressed_on_disk(rt.spark, checked)
+        fpe_aggs = fallback_aggregates(checked, cfg.pii)  # values format_preserving cannot take, same pass
         with compression.name_unreadable_inputs(files, rt.aws_session):  # the first action reads every input
-            reasons = {r[REJECT_REASON]: int(r["n"]) for r in
-                       checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n")).collect()}  # one per reason
+            by_reason = checked.groupBy(REJECT_REASON).agg(F.count(F.lit(1)).alias("n"), *fpe_aggs).collect()
+        reasons = {r[REJECT_REASON]: int(r["n"]) for r in by_reason}  # one row per reason
         rows_in = sum(reasons.values())
         rows_rejected = sum(v for k, v in reasons.items() if k is not None)
+        valid_row = next((r for r in by_reason if r[REJECT_REASON] is None), None)
+        # fail closed before anything is written: a column FF3-1 cannot format-preserve is refused
+        fpe_fallbacks = check_fallbacks(counts_from_row(valid_row, cfg.pii) if valid_row else {}, cfg.pii,
+                                        cfg.source.uri, rows=reasons.get(None, 0))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_in - rows_rejected, rows_rejected
         valid, rejected = split_valid(checked)
         valid = valid.drop("raw_record_sha256", "raw_record_chars")  # only quarantined lines have them
 
     with rt.stage("tokenize") as st:
+        valid = with_quasi_identifier_features(valid, cfg.risk)  # before tokenization removes their sources
         valid = tokenize_columns(valid, cfg.pii, keyset)
+        riskgate.check_output_columns(valid.columns, cfg.anomaly, cfg.risk)  # fail closed before any write
         rejected = tokenize_columns(rejected, cfg.pii, keyset)
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     edges_loc = cfg.artifacts.child("bin_edges", "current.json")
+    no_rows = rows_in - rows_rejected == 0  # header-only or empty input: a valid run of 0 rows
+    empty_input: dict[str, str] = {}
     with rt.stage("bin") as st:
-        if cfg.run_mode in ("fit", "fit_and_apply"):
+        if no_rows and not sio.exists(edges_loc, rt.aws_session):
+            edges = None
+            empty_input["binning"] = "no rows to fit and no saved bin edges: binning skipped, nothing saved"
+        elif cfg.run_mode in ("fit", "fit_and_apply") and not no_rows:
             edges = fit_bins(valid, cfg.binning)
             edges.save(cfg.artifacts.child("bin_edges", f"{edges.version}.json"), session=rt.aws_session)
             edges.save(edges_loc, session=rt.aws_session)
         else:
             edges = BinEdges.load(edges_loc, session=rt.aws_session)
             ensure_compatible(edges, cfg.binning)  # edges fitted for another method/labels are refused
-        valid = with_amount_bin(valid, edges)
+            if no_rows:
+                empty_input["binning"] = f"no rows to fit: the saved bin edges {edges.version} were reused"
+        valid = with_amount_bin(valid, edges) if edges is not None else _with_null_columns(
+            valid, {AMOUNT_BIN: "int", AMOUNT_BIN_LABEL: "string"})
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     with rt.stage("merchant") as st:
@@ -272,66 +311,110 @@ def run_main_etl(rt: Any) -> dict:
     model_loc = cfg.artifacts.child("anomaly_model", "current")
     with rt.stage("anomaly") as st:
         valid = with_customer_features(valid, cfg.anomaly)
-        if cfg.run_mode in ("fit", "fit_and_apply"):
+        if no_rows and not sio.exists(model_loc, rt.aws_session):
+            model = None
+            empty_input["anomaly"] = "no rows to fit and no saved anomaly model: scoring skipped, nothing saved"
+        elif cfg.run_mode in ("fit", "fit_and_apply") and not no_rows:
             model = fit_anomaly_model(valid, cfg.anomaly, row_count=rows_in - rows_rejected)
             model.save(cfg.artifacts.child("anomaly_model", model.model_id), session=rt.aws_session)
             model.save(model_loc, session=rt.aws_session)
         else:
             model = AnomalyModel.load(model_loc, session=rt.aws_session, expected_features=cfg.anomaly)
+            if no_rows:
+                empty_input["anomaly"] = f"no rows to fit: the saved anomaly model {model.model_id} was reused"
         # Larger Arrow batches: one score_samples call per 100k rows amortises the UDF overhead.
         rt.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
-        valid = score_anomalies(valid, model)
+        valid = score_anomalies(valid, model) if model is not None else _with_null_columns(
+            valid, {"anomaly_score": "double", "is_anomaly": "boolean", "anomaly_reasons": "array<string>"})
         st.rows_in = st.rows_out = rows_in - rows_rejected
 
     out_loc = publish.data_location(cfg.target, rt.run_id)
     q_loc = cfg.quarantine.child("rows", f"run_id={rt.run_id}")
+    risk_q_loc = riskgate.risk_quarantine_location(cfg.quarantine, rt.run_id)
+    suppressed = None
     with rt.stage("write") as st:
         out_df = valid.withColumn("transaction_date", F.to_date("transaction_ts"))
+        if cfg.risk is not None:
+            check_risk_columns(out_df.schema, cfg.risk, "main_etl output")
+        if cfg.risk is not None and cfg.risk.action == "suppress" and not no_rows:
+            # Window counts over the quasi-identifiers; persisted so the two writes score once.
+            flagged = _persist_uncompressed_on_disk(rt.spark, with_risk_reason(out_df, cfg.risk))
+            out_df, suppressed = split_by_risk(flagged, cfg.risk)
         # Files of about 128 MB each (filesizing.py), estimated from the input's bytes per row,
         # instead of one file per shuffle partition and date.
         per_row = summary["input_bytes"] / rows_in if rows_in else 0.0
         rows_valid = rows_in - rows_rejected
-        out_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
-                                              partition_by=("transaction_date",))
-        (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
-         .options(**out_options).parquet(out_loc.spark_path()))
+        if no_rows:  # a partitioned write of 0 rows leaves no file; one empty file keeps the schema readable
+            out_df.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(out_loc.spark_path())
+        else:
+            sized_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
+                                                    partition_by=("transaction_date",))
+            (sized_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
+             .options(**out_options).parquet(out_loc.spark_path()))
         rejected, _ = sized_for_write(rejected, per_row * rows_rejected, rows_rejected)
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())
-        written = rt.spark.read.parquet(out_loc.spark_path())
+        risk_reasons: dict[str, int] = {}
+        if suppressed is not None:
+            suppressed.write.mode("overwrite").parquet(risk_q_loc.spark_path())
+            risk_reasons = riskgate.suppressed_counts(rt.spark, risk_q_loc)
+        # the written schema is given: a 0-row run has no partition folder to infer it from
+        written = rt.spark.read.schema(out_df.schema).parquet(out_loc.spark_path())
         agg = written.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.col("is_anomaly").cast("int")).alias("anomalies"),
                           *binning_metrics(), *merchant_metrics()).first()  # one aggregate row
         rows_out = int(agg["rows"])
         anomalies = int(agg["anomalies"] or 0)
-        rows_quarantined = rt.spark.read.parquet(q_loc.spark_path()).count()
+        rows_quarantined = (rt.spark.read.schema(rejected.schema).parquet(q_loc.spark_path()).count()
+                            + sum(risk_reasons.values()))
         st.rows_in, st.rows_out, st.rows_quarantined = rows_in, rows_out, rows_quarantined
     checked.unpersist()
+    figures = None
+    if cfg.risk is not None:
+        with rt.stage("risk") as st:
+            figures = {**assess_risk(written, cfg.risk), "rows_suppressed": risk_reasons,
+                       "quarantine": risk_q_loc.uri if suppressed is not None else None}
+            if suppressed is not None:  # what the data looked like before suppression (cached rows)
+                figures["before_suppression"] = assess_risk(flagged.drop(REASON_COLUMN), cfg.risk)
+                flagged.unpersist()
+            st.rows_in = st.rows_out = rows_out
 
     summary.update({
         "rows_in": rows_in, "rows_out": rows_out, "rows_quarantined": rows_quarantined,
-        "reject_reasons": {k: v for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0])) if k is not None},
+        "reject_reasons": {k: v for k, v in sorted({**reasons, **risk_reasons}.items(), key=lambda kv: str(kv[0]))
+                           if k is not None},
         "anomalies_flagged": anomalies,
         "amount_unknown_bin_rows": int(agg["amount_unknown_bin_rows"] or 0),
         "merchant_unknown_mcc_rows": int(agg["merchant_unknown_mcc_rows"] or 0),
         "anomaly_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "flagged_rate": round(anomalies / rows_out, 6) if rows_out else 0.0,
         "pii_columns_protected": list(cfg.pii.column_names),
-        "bin_edges_version": edges.version, "anomaly_model_version": model.model_id,
+        # values of format_preserving columns tokenized with the '§' fallback (on_unsupported: tokenize)
+        "format_preserving_fallbacks": fpe_fallbacks,
+        "format_preserving_fallbacks_total": sum(fpe_fallbacks.values()),
+        "bin_edges_version": edges.version if edges is not None else None,
+        "anomaly_model_version": model.model_id if model is not None else None,
+        "empty_input": empty_input,  # why binning/scoring reused artifacts or were skipped (0 rows)
         "merchant_mapping_version": merchant_mapping_version(cfg.merchant_mapping),
         "output": out_loc.uri, "quarantine": q_loc.uri,
     })
+    if figures is not None:
+        summary["reidentification_risk"] = figures
     # Lineage: inputs with S3 ETags/versions or local SHA-256s, the written files, counts, artifacts.
     manifest = lineage.build_manifest(
         run_id=rt.run_id, job="main_etl", config_hash=cfg.config_hash, inputs=files,
-        outputs={"data": out_loc, "quarantine": q_loc},
+        outputs={"data": out_loc, "quarantine": q_loc, **({"risk_quarantine": risk_q_loc} if suppressed is not None else {})},
         counts={k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined", "anomalies_flagged")},
         artifacts={"bin_edges": summary["bin_edges_version"], "anomaly_model": summary["anomaly_model_version"],
                    "merchant_mapping": summary["merchant_mapping_version"]},
         key_version=summary["key_version"], session=rt.aws_session,
-        extra={"format_preserving_columns": [c.name for c in cfg.pii.columns
+        extra={"key_check_values": _key_checks(cfg, keyset),
+               "format_preserving_columns": [c.name for c in cfg.pii.columns
                                              if getattr(c, "method", "") == "format_preserving"],
-               "tokenized_columns": list(cfg.pii.column_names)})
+               "tokenized_columns": list(cfg.pii.column_names),
+               **({"reidentification_risk": figures} if figures is not None else {})})
     run_loc = publish.run_location(cfg.target, rt.run_id)
     sio.write_json(run_loc.child(publish.MANIFEST), manifest, rt.aws_session)
+    if figures is not None and not figures["passed"] and cfg.risk.action == "block":
+        riskgate.block_run(rt, cfg.target, cfg.quarantine, summary, figures)  # raises after recording
     publish.mark_success(cfg.target, rt.run_id, rt.aws_session)  # the run is complete
     if not rt.is_glue:
         record_processed(cfg, files, rt.run_id, rt.aws_session)
@@ -358,3 +441,13 @@ def default_binning_config() -> dict:
     return {"method": "percentile", "bins": [0, 10, 25, 50, 75, 90, 95, 99, 100],
             "labels": ["micro", "small", "low", "medium", "high", "large", "very_large", "extreme"]}
 
+
+
+def default_risk_config() -> dict:
+    """The risk gate of the local run: realistic quasi-identifiers of the generated card data (what
+    an attacker could know about a purchase: roughly how much, what kind of shop, what hour, which
+    area), l of the anomaly flag, and suppression of classes below k = 5. postcode_area is left out:
+    on 100,000 generated rows it puts 41% of rows in classes below k = 5 (docs/RISK.md)."""
+    return {"quasi_identifiers": ["amount_bin", "merchant_category", "transaction_hour"],
+            "sensitive_column": "is_anomaly", "min_k": 5, "min_l": 1, "action": "suppress",
+            "derived_columns": ["transaction_hour"]}

@@ -17,6 +17,12 @@ The key version of a format-preserving column comes from the column's metadata w
 tokenization time, else the column's ``key_version`` option, else the active version. A
 ``non_deterministic`` token names its version itself. A token that does not decrypt (tampered,
 unknown version) becomes null and is counted in the run summary; the row is still written.
+
+Before any row is written the key set is checked: each reversed column's key-check value
+(recorded in its metadata at tokenization, else in the run's ``_manifest.json``) must equal the
+key set's value for that version. A different key with the same version name (two key sets both
+called ``v1``) is refused with :class:`KeyManagementError`. Data with no recorded check value
+(tokenized before check values existed) is refused unless ``allow_unverified_key`` is set.
 """
 
 from __future__ import annotations
@@ -105,21 +111,48 @@ def _restore_type(plain: Any, source_type: str | None) -> Any:
     return plain.cast(source_type)
 
 
-def _reverse_expr(df: Any, spec: ColumnSpec, keyset: Any) -> Any:
+def verify_key(spec: ColumnSpec, recorded: dict, keyset: Any, manifest_checks: dict | None = None,
+               allow_unverified: bool = False) -> str:
+    """The key version a column was tokenized with, after checking that ``keyset`` holds that very key.
+
+    Raises ``KeyManagementError`` naming the column, version and both check values when the key
+    set's key of that version is a different key (same name, other material), and when no check
+    value is recorded anywhere unless ``allow_unverified``.
+    """
+    version = recorded.get("key_version") or spec.key_version or keyset.active_version
+    if version not in keyset:
+        raise KeyManagementError(f"column {spec.name!r} was tokenized with key version {version!r}, which is "
+                                 f"not in the key set from {keyset.source} (versions: {', '.join(keyset.versions)})")
+    expected = recorded.get("key_check") or (manifest_checks or {}).get(version)
+    actual = keyset.check_value(version)
+    if expected is None:
+        if not allow_unverified:
+            raise KeyManagementError(
+                f"column {spec.name!r}: the data records no key-check value for key version {version!r} (tokenized "
+                f"before check values existed), so the key set cannot be verified; if you are sure the key set "
+                f"from {keyset.source} is the one used, pass --allow-unverified-key")
+        return version
+    if expected != actual:
+        raise KeyManagementError(
+            f"column {spec.name!r}: wrong key set: the data was tokenized with a key version {version!r} whose check "
+            f"value is {expected}, but {keyset.source} holds a different key under that name (check {actual}); "
+            "nothing was written")
+    return version
+
+
+def _reverse_expr(df: Any, spec: ColumnSpec, keyset: Any, manifest_checks: dict | None = None,
+                  allow_unverified: bool = False) -> Any:
     from pyspark.sql import functions as F
 
     col = F.col(_quoted(spec.name))
     recorded = _recorded(df, spec.name)
     _check_recorded(spec, recorded)
+    version = verify_key(spec, recorded, keyset, manifest_checks, allow_unverified)
     source_type = recorded.get("source_type")
     if spec.method == "non_deterministic":
         plain_bytes = _gcm_decrypt(col, keyset)
         plain = plain_bytes if source_type == "binary" else _restore_type(plain_bytes.cast("string"), source_type)
     else:
-        version = recorded.get("key_version") or spec.key_version or keyset.active_version
-        if version not in keyset:
-            raise KeyManagementError(f"column {spec.name!r} was tokenized with key version {version!r}, which is "
-                                     f"not in the key set (versions: {', '.join(keyset.versions)})")
         codec = fpe_codec(spec, keyset, version, decrypt=True)
         plain = _restore_type(fpe_column(col, codec, decrypt=True), source_type)
     if source_type in (None, "string"):
@@ -129,13 +162,16 @@ def _reverse_expr(df: Any, spec: ColumnSpec, keyset: Any) -> Any:
     return F.when(col.isNull(), F.lit(None)).when(col == "", empty).otherwise(plain)
 
 
-def reidentify_columns(df: Any, config: PiiConfig, keyset: Any, columns: Sequence[str] | None = None) -> Any:
+def reidentify_columns(df: Any, config: PiiConfig, keyset: Any, columns: Sequence[str] | None = None, *,
+                       manifest_checks: dict | None = None, allow_unverified_key: bool = False) -> Any:
     """Replace reversible tokens by their original values, in place, in one ``select``.
 
     ``columns=None`` reverses every reversible column of ``config`` and leaves one-way columns as
     they are; an explicit ``columns`` list naming a one-way column raises ``ConfigError``.
     Nulls stay null, empty strings stay empty, a token that cannot be decrypted becomes null.
-    The original type recorded at tokenization (e.g. ``bigint``) is restored.
+    The original type recorded at tokenization (e.g. ``bigint``) is restored. The key set is
+    verified first (:func:`verify_key`); ``manifest_checks`` are the run manifest's check values
+    per version, used for columns whose metadata records none.
     """
     from pyspark.sql import functions as F
 
@@ -151,7 +187,8 @@ def reidentify_columns(df: Any, config: PiiConfig, keyset: Any, columns: Sequenc
                 selected.append(F.col(_quoted(field.name)))
             else:
                 # replaces the tokenization record: a second re-identification is refused
-                selected.append(_reverse_expr(df, spec, keyset).alias(field.name, metadata=REIDENTIFIED))
+                expr = _reverse_expr(df, spec, keyset, manifest_checks, allow_unverified_key)
+                selected.append(expr.alias(field.name, metadata=REIDENTIFIED))
         return df.select(selected)
 
 
@@ -208,6 +245,22 @@ def resolve_source(source: Any, session: Any = None) -> Any:
     return source
 
 
+def manifest_key_checks(source: Any, session: Any = None) -> dict[str, str] | None:
+    """The key-check values in the run manifest beside ``source`` (``runs/run_id=<id>/data``), if any."""
+    import posixpath
+
+    from . import io as sio
+    from .publish import MANIFEST
+
+    parent_key = posixpath.dirname(source.key.rstrip("/"))
+    for loc in (source.child(MANIFEST), sio.Location(source.scheme, source.bucket, parent_key).child(MANIFEST)):
+        if sio.exists(loc, session):
+            checks = sio.read_json(loc, session).get("key_check_values")
+            if isinstance(checks, dict):
+                return {str(k): str(v) for k, v in checks.items()}
+    return None
+
+
 def _failure_counts(df: Any, tokens: dict[str, str], names: Iterable[str]) -> Any:
     from pyspark.sql import functions as F
 
@@ -221,7 +274,8 @@ def _failure_counts(df: Any, tokens: dict[str, str], names: Iterable[str]) -> An
 
 def reidentify_dataset(spark: Any, source_path: str, target_path: str, config: PiiConfig, keyset: Any,
                        row_filter: tuple[str, Any], columns: Sequence[str] | None = None,
-                       stage: Any = None) -> dict:
+                       stage: Any = None, *, manifest_checks: dict | None = None,
+                       allow_unverified_key: bool = False) -> dict:
     """Read Parquet, select rows, re-identify, write Parquet; returns the counts (shared by job and CLI)."""
     from contextlib import nullcontext
 
@@ -238,10 +292,11 @@ def reidentify_dataset(spark: Any, source_path: str, target_path: str, config: P
         names = [s.name for s in _targets(selected, config, columns)]
         tokens = {n: f"__token_{i}" for i, n in enumerate(names)}
         with_tokens = selected.select("*", *[F.col(_quoted(n)).alias(t) for n, t in tokens.items()])
-        plain_with_tokens = reidentify_columns(with_tokens, config, keyset, names)
+        verified = {"manifest_checks": manifest_checks, "allow_unverified_key": allow_unverified_key}
+        plain_with_tokens = reidentify_columns(with_tokens, config, keyset, names, **verified)
         counts = _failure_counts(plain_with_tokens, tokens, names)
     with stage("write"):
-        plain = reidentify_columns(selected, config, keyset, names)
+        plain = reidentify_columns(selected, config, keyset, names, **verified)
         plain.write.mode("errorifexists").parquet(target_path)
     failed = {n: int(counts[f"failed_{i}"] or 0) for i, n in enumerate(names)}
     return {"rows_scanned": int(scanned), "rows_selected": int(counts["rows"]), "columns_reidentified": names,
@@ -265,12 +320,13 @@ def run_reidentify(rt: Any) -> dict:
         if sio.exists(out, rt.aws_session):
             raise ConfigError("--target_bucket", f"already holds run_id={rt.run_id}; refusing to overwrite")
     result = reidentify_dataset(rt.spark, source.spark_path(), out.spark_path(), config, keyset, row_filter,
-                                stage=rt.stage)
+                                stage=rt.stage, manifest_checks=manifest_key_checks(source, rt.aws_session))
     failed_total = sum(result["values_not_reidentified"].values())
     if failed_total:
         rt.logger.warning("%d token(s) could not be decrypted and were written as null", failed_total)
     audit = {"run_id": rt.run_id, "job": "reidentify", "source": source.uri, "output": out.uri,
              "row_filter": row_filter[0], "key_set": keyset.source, "key_versions": list(keyset.versions),
+             "key_check_values": keyset.check_values(),
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **result}
     sio.write_json(out.child("_reidentification.json"), audit, rt.aws_session)
     rows = result["rows_selected"]

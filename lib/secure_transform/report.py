@@ -55,6 +55,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("rows-per-bin", "Rows per amount bin"),
     ("merchant-categories", "Merchant categories and risk levels"),
     ("masking-leak-check", "Detection, masking and leak check"),
+    ("reidentification-risk", "Re-identification risk (k-anonymity, l-diversity)"),
+    ("safety-rails", "Refusals, fallbacks and rows of unknown count"),
     ("run-details", "Run details"),
 )
 # Columns of the transformed output the report may read; nothing else is selected.
@@ -665,6 +667,51 @@ _TOP_HEADERS = {"transaction_id": "Transaction", "customer_id": "Customer (token
 
 # ----------------------------------------------------------------------------------- the page
 
+def _reidentification_risk(run: _Run) -> str:
+    """The risk gate's figures from the summary (no data read): headline table and the
+    class-size histogram (before suppression too, when the gate suppressed rows)."""
+    figures = run.etl.get("reidentification_risk") or run.summary.get("reidentification_risk")
+    if not isinstance(figures, Mapping):
+        return _note("No re-identification risk gate ran (main_etl had no --risk_config).")
+    before = figures.get("before_suppression") if isinstance(figures.get("before_suppression"), Mapping) else None
+    suppressed = sum(int(v) for v in (figures.get("rows_suppressed") or {}).values())
+    status = "passed" if figures.get("passed") else "FAILED"
+    head = [("Quasi-identifiers", ", ".join(str(q) for q in figures.get("quasi_identifiers") or [])),
+            ("Action", f"{figures.get('action')} (min_k {figures.get('min_k')}, min_l {figures.get('min_l')})"),
+            ("Published rows / classes", f"{_fmt_num(figures.get('rows'))} / {_fmt_num(figures.get('equivalence_classes'))}"),
+            ("k (smallest class)", _fmt_num(figures.get("k"))),
+            ("Rows in classes below min_k", f"{_fmt_num(figures.get('rows_below_min_k'))} "
+                                            f"({100 * float(figures.get('share_rows_below_min_k') or 0):.2f}%)")]
+    if figures.get("sensitive_column"):
+        head.append((f"l ({figures.get('sensitive_column')})", _fmt_num(figures.get("l"))))
+    if before is not None:
+        head.append(("Before suppression: k / rows below min_k",
+                     f"{_fmt_num(before.get('k'))} / {_fmt_num(before.get('rows_below_min_k'))} "
+                     f"({100 * float(before.get('share_rows_below_min_k') or 0):.2f}%)"))
+        head.append(("Rows suppressed to quarantine", ", ".join(f"{k}: {_fmt_num(v)}" for k, v in
+                                                              sorted((figures.get("rows_suppressed") or {}).items()))
+                     or "0"))
+    rows = [[_e(k), _safe_text(v)] for k, v in head]
+    fig = _figure(9, 3.6)
+    ax = fig.subplots()
+    shown = [(before, "before suppression", "#c0392b")] if before is not None and suppressed else []
+    shown.append((figures, "published", "#5b8def"))
+    width = 0.8 / len(shown)
+    for i, (fs, label, color) in enumerate(shown):
+        hist = fs.get("class_size_histogram") or []
+        ax.bar([j + i * width for j in range(len(hist))], [int(h.get("classes", 0)) for h in hist], width=width,
+               color=color, label=label)
+        ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(hist))],
+                      [str(h.get("class_size")) for h in hist], rotation=30, fontsize=8)
+    ax.set_yscale("symlog")
+    ax.set_xlabel("equivalence-class size (rows sharing every quasi-identifier)")
+    ax.set_ylabel("classes")
+    ax.set_title(f"Equivalence-class sizes (min_k = {figures.get('min_k')}): {status}")
+    ax.legend()
+    verdict = _note(f"Risk gate {status}.", "ok" if figures.get("passed") else "alert")
+    return verdict + _table(["Figure", "Value"], rows, css="kv") + _png(fig, "Histogram of equivalence-class sizes")
+
+
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.2em auto;max-width:1180px;color:#222;padding:0 1.2em;font-size:15px}
 h1{font-size:1.45em;margin:.1em 0}h2{border-bottom:2px solid #5b8def;padding-bottom:.2em;margin-top:1.8em;font-size:1.25em}
@@ -688,6 +735,39 @@ details{margin:.5em 0}summary{cursor:pointer;color:#2c5fc9}
 .tile .unit{font-size:.55em;color:#666;font-weight:400}
 .tile.ok .v{color:#1e7b34}.tile.warn .v{color:#a66a00}.tile.alert .v{color:#b03a2e}.tile.alert{border-color:#e3a39c}
 """
+
+
+def _safety_rails(run: _Run) -> str:
+    """Run status, quarantined objects, objects whose rows could not be counted, format-preserving
+    fallbacks per column, malformed records and key-check values (counts and names, never values)."""
+    summary, mask, etl = run.summary, run.jobs.get("macie_masking") or {}, run.etl
+    parts = []
+    status = summary.get("status")
+    if status and status != "ok":
+        parts.append(_note(f"Run status: {status}. {summary.get('status_detail') or ''}", "alert"))
+    quarantined = summary.get("quarantined_objects") or mask.get("quarantined") or []
+    if quarantined:
+        rows = [[_safe_text(q.get("object")), _safe_text(q.get("reason")), _safe_text(q.get("detail"), 300),
+                 "unknown" if q.get("records") is None else _fmt_num(q.get("records"))] for q in quarantined[:200]]
+        parts.append(_table(["Quarantined object", "Reason", "Detail", "Rows"], rows))
+    unknown = mask.get("objects_with_unknown_rows", summary.get("objects_with_unknown_rows"))
+    if unknown:
+        parts.append(_note(f"{int(unknown):,} object(s) could not be counted in rows (damaged or unreadable); their "
+                           "rows are outside rows_in until the object is repaired and re-run.", "alert"))
+    malformed = mask.get("malformed_records_quarantined")
+    if malformed:
+        parts.append(_note(f"{int(malformed):,} malformed record(s) were quarantined as rows (reason "
+                           "malformed_record, with their line numbers); the rest of their objects was processed."))
+    fallbacks = etl.get("format_preserving_fallbacks") or {}
+    if fallbacks:
+        rows = [[_safe_text(c), _fmt_num(n)] for c, n in sorted(fallbacks.items())]
+        parts.append("<h3>format_preserving fallback tokens per column</h3>"
+                     + _table(["Column", "Values tokenized with the '§' fallback"], rows))
+    checks = etl.get("key_check_values") or {}
+    if checks:
+        parts.append(_note("Key-check values of the key versions used: "
+                           + ", ".join(f"{_safe_text(v)}={_safe_text(c)}" for v, c in sorted(checks.items()))))
+    return "".join(parts) or _note("Nothing was refused, counted as unknown or tokenized with a fallback.", "ok")
 
 
 def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None, *, top_n: int = 20) -> str:
@@ -719,6 +799,8 @@ def render_report(output_dir: str, summary: Mapping[str, Any], spark: Any = None
         "anomaly-scores": lambda: _scores(run, data),
         "flagged-over-time": lambda: _over_time(run, data),
         "top-flagged": lambda: _top_flagged(run, data, top_n),
+        "safety-rails": lambda: _safety_rails(run),
+        "reidentification-risk": lambda: _reidentification_risk(run),
     }
     sections = []
     for sid, title in SECTIONS:

@@ -17,6 +17,12 @@ Decisions mirror the seed design's manual approval step:
 
 Every decision is appended to the reason record. Leak-check runs are listed (reason and counts)
 but not approvable: a leaking run is fixed by correcting the configuration and re-running.
+
+Objects quarantined *before* masking (``UNANALYSED_REASONS``: no discovery result, a result for
+another version of the object, Macie SKIPPED/PARTIAL, a record without a reason) were never
+checked as they are now: their finding counts say nothing about these bytes. Approving one would
+publish unmasked data, so ``approve`` refuses it with the commands that re-run detection and
+masking on it (the masked copy then enters the masked zone; ``deny`` closes the quarantined one).
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from .errors import ConfigError, SecureTransformError
 __all__ = ["QuarantinedItem", "approve", "deny", "list_quarantine"]
 
 _REVIEWER = re.compile(r"^[A-Za-z0-9 ._@+\-=:/]{1,64}$")
+#: macie_masking reasons that mean no valid analysis of the object's current bytes exists
+UNANALYSED_REASONS = frozenset({"no_discovery_result", "etag_mismatch", "version_mismatch", "status_skipped",
+                                "status_partial", "unsupported_format", "damaged_compressed_object"})
 
 
 @dataclass(frozen=True)
@@ -99,15 +108,26 @@ def _runs(quarantine: sio.Location, session: Any) -> list[QuarantinedItem]:
     for name in sorted(n for n in names if n.startswith("run_id=")):
         reason_loc = root.child(name, "_reason.json")
         record = sio.read_json(reason_loc, session) if sio.exists(reason_loc, session) else {}
+        detail = ("the re-identification risk gate blocked it; not published"
+                  if record.get("reason") == "reidentification_risk" else
+                  "the leak check found personal data; not published")
         items.append(QuarantinedItem(kind="run", key=f"transformed/{name}", reason=record.get("reason"),
-                                     detail="the leak check found personal data; not published",
+                                     detail=detail,
                                      findings_by_type=record.get("by_type") or {}, records=record.get("rows"),
                                      quarantined_at=record.get("quarantined_at")))
     return items
 
 
+def _require_zone(quarantine: sio.Location, session: Any) -> None:
+    """A quarantine path that does not exist is an error, not an empty quarantine."""
+    sio.require_existing(quarantine, "--quarantine", session)
+    if not quarantine.is_s3 and not os.path.isdir(quarantine.key):
+        raise ConfigError("--quarantine", f"{quarantine.key} is a file, not a quarantine zone (a folder)")
+
+
 def list_quarantine(quarantine: sio.Location, session: Any = None, *, include_decided: bool = False) -> list[QuarantinedItem]:
     """Quarantined objects (pending review unless ``include_decided``) and runs."""
+    _require_zone(quarantine, session)
     items = []
     for key, loc in _reason_files(quarantine, session):
         record = sio.read_json(loc, session)
@@ -128,6 +148,7 @@ def _check_reviewer(reviewer: str) -> str:
 
 
 def _pending_record(quarantine: sio.Location, key: str, session: Any) -> dict:
+    _require_zone(quarantine, session)
     if key.startswith("transformed/"):
         raise SecureTransformError(f"{key}: a run quarantined by the leak check cannot be approved or denied here; "
                                    "fix the configuration and re-run main_etl")
@@ -169,6 +190,7 @@ def approve(quarantine: sio.Location, key: str, masked: sio.Location, reviewer: 
 
     reviewer = _check_reviewer(reviewer)
     record = _pending_record(quarantine, key, session)
+    _refuse_unanalysed(quarantine, key, record)
     src = _object_loc(quarantine, key)
     dst = masked.child(key)
     when = _now()
@@ -186,13 +208,47 @@ def approve(quarantine: sio.Location, key: str, masked: sio.Location, reviewer: 
     return decision
 
 
-def deny(quarantine: sio.Location, key: str, reviewer: str, *, note: str | None = None, session: Any = None) -> dict:
-    """Delete a quarantined object; its reason record stays as the audit record."""
+def _refuse_unanalysed(quarantine: sio.Location, key: str, record: Mapping[str, Any]) -> None:
+    """Approval copies bytes as they are: refuse it for an object whose current bytes nobody analysed."""
+    reason = record.get("reason")
+    if reason and reason not in UNANALYSED_REASONS:
+        return
+    source = record.get("source") or _object_loc(quarantine, key).uri
+    raise SecureTransformError(
+        f"{key}: quarantined before masking ({reason or 'no reason recorded'}), so its current contents were never "
+        "checked for personal data; approving would publish it unmasked. Re-run detection and masking on it: "
+        f"`secure-transform detect --input {source} --output <results>` then `secure-transform mask --input {source} "
+        "--results <results> --output <masked zone> --quarantine <quarantine>`, then close this record with "
+        f"`secure-transform review deny --quarantine {quarantine.uri} --key {key} --reviewer <you>`")
+
+
+def deny(quarantine: sio.Location, key: str, reviewer: str, *, note: str | None = None, session: Any = None,
+         pii_type: str | None = None, column: str | None = None, json_path: str | None = None,
+         example_shape: str | None = None) -> dict:
+    """Delete a quarantined object; its reason record stays as the audit record.
+
+    Writes a feedback record set first (``<quarantine>/feedback/review_deny/...``): one record per
+    PII type (``pii_type``, else the types the detector counted, else ``UNKNOWN``) with the
+    column or JSON path and the redacted ``example_shape`` when given. A shape that could hold
+    real data is refused before anything is deleted or written.
+    """
+    from . import feedback
+
     reviewer = _check_reviewer(reviewer)
+    feedback.validate_example_shape(example_shape)
     record = _pending_record(quarantine, key, session)
+    types = [pii_type] if pii_type else sorted(record.get("findings_by_type") or {}) or ["UNKNOWN"]
+    counts = record.get("findings_by_type") or {}
+    records = [feedback.FeedbackRecord(object=key, type=t, reason="review_denied", column=column, json_path=json_path,
+                                       example_shape=example_shape,
+                                       count=int(counts[t]) if t in counts and not pii_type else None) for t in types]
     when = _now()
+    written = feedback.write_record_set(quarantine, "review_deny", records, run_id=record.get("run_id"),
+                                        detector=record.get("detector_version"), session=session,
+                                        extra={"reviewer": reviewer, "quarantine_reason": record.get("reason")})
     _delete(_object_loc(quarantine, key), session)
-    decision = {"decision": "denied", "reviewer": reviewer, "at": when, "note": note}
+    decision = {"decision": "denied", "reviewer": reviewer, "at": when, "note": note,
+                "feedback": written.uri if written is not None else None}
     _record(quarantine, key, record, "denied", decision, session)
     return decision
 

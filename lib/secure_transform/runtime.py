@@ -277,6 +277,11 @@ def execute(rt: JobRuntime, entry: EntryPoint) -> dict:
                            exit_code=getattr(exc, "exit_code", 1))
         except Exception as audit_exc:  # noqa: BLE001 - the original failure matters more
             rt.logger.error("could not record the failed run (%s)", type(audit_exc).__name__)
+        failed_summary = getattr(exc, "summary", None)  # a run that ends in its own status keeps its summary
+        if isinstance(failed_summary, dict) and rt.args.get("summary_location"):
+            failed_summary.setdefault("stages", [s.as_dict() for s in rt.stages])
+            sio.write_json(sio.parse_location(rt.args["summary_location"], "--summary_location"), failed_summary,
+                           rt.aws_session)
         raise
     record_job_run(rt, summary, started_at=started)
     location = rt.args.get("summary_location")
@@ -304,6 +309,13 @@ def run_job(job_name: str, entry: EntryPoint, argv: Sequence[str] | None = None)
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except Exception as exc:  # unexpected: class name only, the message may quote row values
+        from .spark_errors import describe_spark_failure
+
+        known = describe_spark_failure(exc)
+        if known:
+            logger.error("job %s failed: %s", job_name, known)
+            print(f"error: job {job_name} failed: {known}", file=sys.stderr)
+            sys.exit(2)
         logger.error("job %s failed with an unexpected %s", job_name, type(exc).__name__, exc_info=True)
         print(f"error: job {job_name} failed unexpectedly ({type(exc).__name__}); see the job log", file=sys.stderr)
         sys.exit(1)

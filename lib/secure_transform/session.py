@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+LOG_LEVEL_ENV = "SECURE_TRANSFORM_SPARK_LOG_LEVEL"
+
 
 LOG4J2_PROPERTIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "log4j2.properties")
 
@@ -56,5 +58,7 @@ def build_spark_session(app_name: str, master: str | None = None, shuffle_partit
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
+    # The CLI sets OFF (unless --debug): its failures are one line, never a Java stack trace that
+    # log4j would print for a failed task; jobs and tests keep WARN in their logs.
+    spark.sparkContext.setLogLevel(os.environ.get(LOG_LEVEL_ENV, "WARN"))
     return spark

@@ -15,7 +15,10 @@ Methods (see ``docs/TOKENIZATION.md`` for security properties and rotation):
                        Options: ``key_version``.
 ``format_preserving``  FF3-1 (:mod:`secure_transform.ff3`) in an Arrow ``pandas_udf``. Options:
                        ``alphabet`` (digits|alphanumeric), ``preserve_prefix``, ``preserve_suffix``,
-                       ``luhn``, ``domain`` (tweak; default the column name), ``key_version``.
+                       ``luhn``, ``domain`` (tweak; default the column name), ``key_version``,
+                       ``on_unsupported`` (``refuse``, the default: a job stops when a value does not
+                       fit FF3-1; ``tokenize``: such values get counted ``§`` fallback tokens; see
+                       :mod:`secure_transform.fpe_domain`).
 ``mask``               keep ``keep_first``/``keep_last`` characters, the rest become ``mask_char``.
 ``redact``             a constant ``placeholder`` or a typed one (``"type": "email"`` -> ``[EMAIL]``).
 ``drop``               the column is removed.
@@ -67,13 +70,16 @@ _OPTIONS: Mapping[str, frozenset[str]] = {
     "deterministic": frozenset({"key_version"}),
     "hash": frozenset({"algorithm", "salt"}),
     "non_deterministic": frozenset({"key_version"}),
-    "format_preserving": frozenset({"alphabet", "preserve_prefix", "preserve_suffix", "luhn", "domain", "key_version"}),
+    "format_preserving": frozenset({"alphabet", "preserve_prefix", "preserve_suffix", "luhn", "domain", "key_version",
+                                    "on_unsupported"}),
     "mask": frozenset({"keep_first", "keep_last", "mask_char"}),
     "redact": frozenset({"placeholder", "type"}),
     "drop": frozenset(),
 }
 HASH_ALGORITHMS = {"sha256": 256, "sha512": 512}
 FPE_ALPHABETS = ("digits", "alphanumeric")
+#: format_preserving values FF3-1 cannot take: refuse the job (default) or accept counted fallback tokens
+ON_UNSUPPORTED = ("refuse", "tokenize")
 _VERSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 # Binary literals (HMAC pads, AES keys) print as long hex strings in query plans: redact them.
@@ -99,6 +105,7 @@ class ColumnSpec:
     keep_last: int = 0
     mask_char: str = "*"
     placeholder: str = "[REDACTED]"
+    on_unsupported: str = "refuse"
 
     def _fail(self, problem: str) -> None:
         raise ConfigError(PARAM, f"column {self.name!r}: {problem}")
@@ -118,6 +125,8 @@ class ColumnSpec:
             value = getattr(self, option)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 64:
                 self._fail(f"{option} must be an integer in 0..64")
+        if self.on_unsupported not in ON_UNSUPPORTED:
+            self._fail(f"on_unsupported must be one of {', '.join(ON_UNSUPPORTED)}, got {self.on_unsupported!r}")
         if not isinstance(self.luhn, bool):
             self._fail("luhn must be true or false")
         if self.luhn and self.alphabet != "digits":
@@ -363,10 +372,13 @@ def _tokenize_expr(col: Any, spec: ColumnSpec, keyset: Any, version: str | None)
     return F.when(col.isNull(), F.lit(None).cast("string")).when(col.cast("string") == "", F.lit("")).otherwise(token)
 
 
-def column_metadata(spec: ColumnSpec, source_type: str, version: str | None) -> dict[str, Any]:
+def column_metadata(spec: ColumnSpec, source_type: str, version: str | None,
+                    key_check: str | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"method": spec.method, "source_type": source_type}
     if version is not None:
         meta["key_version"] = version
+    if key_check is not None:  # tells a same-named but different key apart at re-identification
+        meta["key_check"] = key_check
     if spec.method == "format_preserving":
         meta.update({"alphabet": spec.alphabet, "preserve_prefix": spec.preserve_prefix,
                      "preserve_suffix": spec.preserve_suffix, "luhn": spec.luhn, "domain": spec.tweak_domain})
@@ -410,5 +422,6 @@ def tokenize_columns(df: Any, config: PiiConfig, keyset: Any) -> Any:
             value = col if source_type in ("string", "binary") else col.cast("string")
             version = versions.get(spec.name)
             expr = _tokenize_expr(value, spec, keyset, version)
-            selected.append(expr.alias(field.name, metadata=column_metadata(spec, source_type, version)))
+            check = keyset.check_value(version) if version is not None else None
+            selected.append(expr.alias(field.name, metadata=column_metadata(spec, source_type, version, check)))
         return df.select(selected)

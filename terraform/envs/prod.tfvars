@@ -73,6 +73,16 @@ masking_policy = {
   }
   on_occurrence_cap = "mask_column"
 }
+# Re-identification risk gate (docs/RISK.md): classes of fewer than 5 rows over these
+# quasi-identifiers are moved to quarantine (reason k_anonymity) before the leak check.
+risk_config = {
+  quasi_identifiers = ["amount_bin", "merchant_category", "transaction_hour"]
+  sensitive_column  = "is_anomaly"
+  min_k             = 5
+  min_l             = 1
+  action            = "suppress"
+  derived_columns   = ["transaction_hour"]
+}
 run_mode = "fit_and_apply"
 
 workflow_schedule         = "cron(0 2 * * ? *)"

@@ -63,7 +63,7 @@ SECURITY_RELEVANT = {
     "--TempDir", "--spark-event-logs-path", "--disable-proxy-v2", "--additional-python-modules",
     "--python-modules-installer-option", "--custom-logGroup-prefix", "--target_bucket",
     "--quarantine_bucket", "--key_secret_id", "--alert_topic_arn", "--metrics_namespace",
-    "--masking_policy", "--artifacts_location", "--environment", "--audit_log_group",
+    "--masking_policy", "--artifacts_location", "--environment", "--audit_log_group", "--risk_config",
 }
 
 # Optional in jobspec (local runs do without them) but needed on AWS: secure_transform.audit
@@ -246,6 +246,10 @@ def test_json_arguments_come_from_typed_variables(glue_locals):
     assert default["main_etl"]["--binning_config"] == "${local.binning_config_json}"
     assert default["main_etl"]["--anomaly_config"] == "${local.anomaly_config_json}"
     assert fixed["macie_masking"]["--masking_policy"] == "${local.masking_policy_json}"
+    # the re-identification risk gate is a privacy control: a run may not weaken or drop it
+    assert fixed["main_etl"]["--risk_config"] == "${local.risk_config_json}"
+    assert "--risk_config" not in default["main_etl"]
+    assert expr(glue_locals["risk_config_json"]).startswith("jsonencode(var.risk_config == null ? null :")
     assert fixed["main_etl"]["--audit_log_group"] == "${aws_cloudwatch_log_group.audit.name}"
     assert default["main_etl"]["--anomaly_threshold"] == "${tostring(var.anomaly_threshold)}"
     for name, variable in (("pii_columns_json", "var.pii_columns"), ("binning_config_json", "var.binning_config"),

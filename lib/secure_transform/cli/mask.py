@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from .. import io as sio
-    from ..masking import mask_objects, parse_masking_policy
+    from ..masking import ALL_INPUTS_QUARANTINED, all_inputs_quarantined_error, mask_objects, parse_masking_policy
     from ..session import build_spark_session
 
     policy_text = args.policy
@@ -64,6 +64,8 @@ def handle(args: argparse.Namespace) -> int:
         keyset = load_keyset(key_file=args.key_file)
     locs = {name: sio.parse_location(getattr(args, name), f"--{name}")
             for name in ("input", "results", "output", "quarantine")}
+    for name in ("input", "results"):
+        sio.require_existing(locs[name], f"--{name}")  # a missing path is an error, not "nothing to do"
     print("mask: starting Spark ...", file=sys.stderr)
     spark = build_spark_session("secure-transform-mask")
     outcome = mask_objects(spark, locs["input"], locs["results"], locs["output"], locs["quarantine"], policy=policy,
@@ -85,6 +87,11 @@ def handle(args: argparse.Namespace) -> int:
         for t, cols in summary["columns_deferred_to_tokenization"].items():
             print(f"  {t}: {', '.join(cols)}")
     print(f"tokenization: {summary['tokenization']}")
+    if summary["objects_with_unknown_rows"]:
+        print(f"{summary['objects_with_unknown_rows']} object(s) with unknown row counts (damaged or unreadable)")
+    summary["quarantine_location"] = locs["quarantine"].uri
     if args.summary:
         sio.write_text(sio.parse_location(args.summary, "--summary"), json.dumps(summary, indent=2, default=str) + "\n")
+    if summary["status"] == ALL_INPUTS_QUARANTINED:
+        raise all_inputs_quarantined_error(summary, "mask")
     return 0

@@ -23,7 +23,7 @@ def _progress(message: str) -> None:
 def _reidentify(args: argparse.Namespace) -> int:
     from ..io import parse_location
     from ..keys import load_keyset
-    from ..reidentify import parse_row_filter, reidentify_dataset, resolve_source
+    from ..reidentify import manifest_key_checks, parse_row_filter, reidentify_dataset, resolve_source
     from ..session import build_spark_session
     from ..tokenization import parse_pii_columns
 
@@ -37,16 +37,37 @@ def _reidentify(args: argparse.Namespace) -> int:
     target = parse_location(args.output, "--output").spark_path()
     if not os.path.exists(source.spark_path()):
         raise ConfigError("--input", f"{source.spark_path()} does not exist")
+    _require_parquet(source.spark_path())  # before Spark starts: a CSV here is a one-line error
     if os.path.exists(target):
         raise ConfigError("--output", f"{target} already exists; re-identified data is never overwritten")
     _progress(f"re-identifying rows of {source.spark_path()} (row filter: {row_filter[0]})")
     spark = build_spark_session("secure-transform-reidentify")
-    result = reidentify_dataset(spark, source.spark_path(), target, config, keyset, row_filter, columns)
+    result = reidentify_dataset(spark, source.spark_path(), target, config, keyset, row_filter, columns,
+                                manifest_checks=manifest_key_checks(source),
+                                allow_unverified_key=args.allow_unverified_key)
     failed = sum(result["values_not_reidentified"].values())
     note = f"; {failed} token(s) did not decrypt (null)" if failed else ""
     print(f"re-identified {', '.join(result['columns_reidentified'])} in {result['rows_selected']} of "
           f"{result['rows_scanned']} row(s) -> {target}{note}")
     return 0
+
+
+def _require_parquet(path: str) -> None:
+    """Every data file under a local ``--input`` must be Parquet (magic ``PAR1``); S3 is left to Spark."""
+    if path.startswith("s3://"):
+        return
+    files = [path] if os.path.isfile(path) else [
+        os.path.join(root, name) for root, dirs, names in os.walk(path)
+        if not any(part.startswith(("_", ".")) for part in os.path.relpath(root, path).split(os.sep) if part != ".")
+        for name in names if not name.startswith(("_", ".")) and not name.endswith(".crc")]
+    if not files:
+        raise ConfigError("--input", f"{path} holds no data files")
+    for name in sorted(files):
+        with open(name, "rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PAR1":
+            raise ConfigError("--input", f"{name} is not Parquet; reidentify reads tokenized Parquet (a `tokenize` "
+                                         "output or a transformed zone)")
 
 
 def register(subparsers: Any) -> None:
@@ -75,4 +96,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--columns", help="comma-separated columns to reverse (default: every reversible column)")
     parser.add_argument("--row-filter", default="anomalies",
                         help="'anomalies' (is_anomaly true; default), 'all', or COLUMN=V1,V2 on a non-PII key column")
+    parser.add_argument("--allow-unverified-key", action="store_true",
+                        help="accept data that records no key-check value (tokenized before check values existed); "
+                             "a wrong key set then yields wrong values instead of an error")
     parser.set_defaults(func=_reidentify)

@@ -59,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     dn.add_argument("--quarantine", required=True, help="quarantine zone")
     dn.add_argument("--reviewer", required=True, help="who denies (recorded and tagged)")
     dn.add_argument("--note", default=None, help="free-text justification (no personal data)")
+    dn.add_argument("--type", dest="pii_type", default=None,
+                    help="the PII type the detector missed (e.g. CREDIT_CARD_NUMBER); default: the types it counted")
+    dn.add_argument("--column", default=None, help="column that held the missed data (feedback record)")
+    dn.add_argument("--json-path", default=None, help="JSON path that held the missed data (feedback record)")
+    dn.add_argument("--example-shape", default=None,
+                    help="redacted shape of the missed value: 9 = digit, A/a = upper/lower-case letter, separators "
+                         "' -./_:@+()#,*' (e.g. '9999 9999 9999 9999 999'); real-looking data is refused")
     dn.set_defaults(func=handle_deny)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -113,6 +120,7 @@ def handle_deny(args: argparse.Namespace) -> int:
     from ..review import deny
 
     key = _object_key(args)
-    d = deny(sio.parse_location(args.quarantine, "--quarantine"), key, args.reviewer, note=args.note)
-    print(f"denied {key}: deleted (reviewer {d['reviewer']}, {d['at']})")
+    d = deny(sio.parse_location(args.quarantine, "--quarantine"), key, args.reviewer, note=args.note,
+             pii_type=args.pii_type, column=args.column, json_path=args.json_path, example_shape=args.example_shape)
+    print(f"denied {key}: deleted (reviewer {d['reviewer']}, {d['at']}); feedback record: {d['feedback']}")
     return 0

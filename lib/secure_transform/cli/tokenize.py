@@ -80,25 +80,43 @@ def _tokenize(args: argparse.Namespace) -> int:
     _progress(f"tokenizing {len(config.columns)} column(s) of {source} ({fmt})"
               + (f" with key version {keyset.active_version}" if keyset else ""))
     spark = build_spark_session("secure-transform-tokenize")
-    out_df = tokenize_columns(read_table(spark, source, fmt), config, keyset)
+    in_df = read_table(spark, source, fmt)
+    fallbacks = _format_preserving_fallbacks(in_df, config, source)  # refused before anything is written
+    out_df = tokenize_columns(in_df, config, keyset)
     methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
     if args.single_file:
         write_single_csv(out_df, target)
-        print(f"tokenized {methods} -> {target}")
-        return 0
-    in_bytes = sum(o.size for o in list_objects(parse_location(args.input, "--input")))
-    out_df, _ = sized_for_write(out_df, in_bytes, 0)  # files of about 128 MB, not one per input split
-    writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
-    if args.output_format == "csv":
-        writer.option("header", "true").csv(target)
     else:
-        writer.parquet(target)
+        in_bytes = sum(o.size for o in list_objects(parse_location(args.input, "--input")))
+        out_df, _ = sized_for_write(out_df, in_bytes, 0)  # files of about 128 MB, not one per input split
+        writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
+        if args.output_format == "csv":
+            writer.option("header", "true").csv(target)
+        else:
+            writer.parquet(target)
     print(f"tokenized {methods} -> {target}")
+    for column, n in fallbacks.items():
+        if n:
+            print(f"  {column}: {n:,} value(s) did not fit format_preserving and got '§' fallback tokens "
+                  "(on_unsupported: tokenize)")
     return 0
 
 
+def _format_preserving_fallbacks(df: Any, config: Any, source: str) -> dict[str, int]:
+    """Count (one aggregate row) the values each format_preserving column cannot take; refuse unless allowed."""
+    from pyspark.sql import functions as F
+
+    from ..fpe_domain import check_fallbacks, counts_from_row, fallback_aggregates
+
+    aggs = fallback_aggregates(df, config)
+    if not aggs:
+        return {}
+    row = df.agg(F.count(F.lit(1)).alias("__rows"), *aggs).first()  # one aggregate row
+    return check_fallbacks(counts_from_row(row, config), config, source, rows=int(row["__rows"]))
+
+
 def _keys(args: argparse.Namespace) -> int:
-    from ..keys import create_dev_keyset, init_keyset_secret, load_keyset, rotate_keyset
+    from ..keys import create_dev_keyset, describe_key_checks, init_keyset_secret, load_keyset, rotate_keyset
 
     if args.keys_action == "create":
         if args.key_file:
@@ -111,9 +129,16 @@ def _keys(args: argparse.Namespace) -> int:
         keyset = rotate_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
         print(f"rotated {keyset.source}: active version {keyset.active_version}; "
               f"kept {', '.join(v for v in keyset.versions if v != keyset.active_version)} for decryption")
+    elif args.keys_action == "upgrade":
+        from ..keys import upgrade_keyset
+
+        keyset = upgrade_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
+        print(f"stored the key-check values of {keyset.source} ({', '.join(keyset.versions)}); key material unchanged")
     else:
         keyset = load_keyset(secret_id=args.key_secret_id, key_file=args.key_file)
         print(f"{keyset.source}: active version {keyset.active_version}; versions {', '.join(keyset.versions)}")
+    for line in describe_key_checks(keyset):
+        print(f"  {line}")
     return 0
 
 
@@ -121,6 +146,11 @@ _KEYS_EXAMPLE = epilog(("A development key set, rotated once:", [
     "secure-transform keys create --key-file dev-keys.json",
     "secure-transform keys rotate --key-file dev-keys.json",
     "secure-transform keys show --key-file dev-keys.json"]))
+
+
+_KEYS_UPGRADE_EXAMPLE = epilog(("Upgrade a key set in place (a no-op for one made today):", [
+    "secure-transform keys create --key-file dev-keys.json",
+    "secure-transform keys upgrade --key-file dev-keys.json"]))
 
 
 def register_keys(subparsers: Any) -> None:
@@ -147,11 +177,18 @@ def register_keys(subparsers: Any) -> None:
         epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     _add_key_source(rotate, required=True)
     show = actions.add_parser(
-        "show", help="print the key set's versions and active version",
-        description="Print where the key set lives, its versions and which one is active (never key material).",
+        "show", help="print the key set's versions, active version and key-check values",
+        description="Print where the key set lives, its versions, which one is active and each version's "
+                    "key-check value (never key material).",
         epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     _add_key_source(show, required=True)
-    for parser in (create, rotate, show):
+    upgrade = actions.add_parser(
+        "upgrade", help="store key-check values in a key set made before they existed (key material unchanged)",
+        description="Add the key-check value of every version to a key set written before key-check values "
+                    "existed; key material and versions stay as they are.",
+        epilog=_KEYS_UPGRADE_EXAMPLE, formatter_class=ExampleFormatter)
+    _add_key_source(upgrade, required=True)
+    for parser in (create, rotate, show, upgrade):
         parser.set_defaults(func=_keys)
 
 

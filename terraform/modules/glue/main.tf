@@ -65,6 +65,8 @@ locals {
   binning_config_json = jsonencode({ for k, v in var.binning_config : k => v if v != null })
   anomaly_config_json = jsonencode({ for k, v in var.anomaly_config : k => v if v != null })
   masking_policy_json = jsonencode({ for k, v in var.masking_policy : k => v if v != null })
+  # JSON null (no risk gate) when risk_config is null.
+  risk_config_json = jsonencode(var.risk_config == null ? null : { for k, v in var.risk_config : k => v if v != null })
 
   # Glue's own special parameters shared by every job. Defaults may be overridden per run.
   glue_default_arguments = {
@@ -155,11 +157,13 @@ locals {
       "--quarantine_bucket"     = "${local.quarantine_bucket}/main_etl/"
       "--artifacts_location"    = "s3://${var.bucket_names.transformed}/_artifacts/"
       "--pii_columns"           = local.pii_columns_json
-      "--key_secret_id"         = var.tokenization_secret_arn
-      "--metrics_namespace"     = var.metrics_namespace
-      "--alert_topic_arn"       = var.alert_topic_arn
-      "--environment"           = var.environment
-      "--audit_log_group"       = aws_cloudwatch_log_group.audit.name
+      # A privacy control: no run may weaken or switch off the re-identification risk gate.
+      "--risk_config"       = local.risk_config_json
+      "--key_secret_id"     = var.tokenization_secret_arn
+      "--metrics_namespace" = var.metrics_namespace
+      "--alert_topic_arn"   = var.alert_topic_arn
+      "--environment"       = var.environment
+      "--audit_log_group"   = aws_cloudwatch_log_group.audit.name
     }
     leak_check = {
       "--TempDir"               = "s3://${var.bucket_names.temp}/glue-temp/leak_check/"

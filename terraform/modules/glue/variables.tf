@@ -395,6 +395,35 @@ variable "environment" {
   }
 }
 
+variable "risk_config" {
+  description = "Re-identification risk gate of main_etl (--risk_config), as in secure_transform.risk: quasi_identifiers (1-16 output columns), optional sensitive_column for l-diversity, min_k (>= 2, default 5), min_l (>= 1, default 1; > 1 needs sensitive_column; <= min_k), action report, suppress or block (default report), derived_columns (transaction_hour, postcode_area). null: no risk gate."
+  type = object({
+    quasi_identifiers = list(string)
+    sensitive_column  = optional(string)
+    min_k             = optional(number)
+    min_l             = optional(number)
+    action            = optional(string)
+    derived_columns   = optional(list(string))
+  })
+  default = null
+
+  validation {
+    condition = var.risk_config == null || try(alltrue([
+      length(var.risk_config.quasi_identifiers) >= 1 && length(var.risk_config.quasi_identifiers) <= 16,
+      length(distinct(var.risk_config.quasi_identifiers)) == length(var.risk_config.quasi_identifiers),
+      alltrue([for c in var.risk_config.quasi_identifiers : length(trimspace(c)) > 0 && length(c) <= 128]),
+      var.risk_config.min_k == null || try(var.risk_config.min_k >= 2 && var.risk_config.min_k <= 1000000 && floor(var.risk_config.min_k) == var.risk_config.min_k, false),
+      var.risk_config.min_l == null || try(var.risk_config.min_l >= 1 && var.risk_config.min_l <= 1000 && floor(var.risk_config.min_l) == var.risk_config.min_l, false),
+      coalesce(var.risk_config.min_l, 1) <= coalesce(var.risk_config.min_k, 5),
+      coalesce(var.risk_config.min_l, 1) == 1 || var.risk_config.sensitive_column != null,
+      var.risk_config.sensitive_column == null || try(length(trimspace(var.risk_config.sensitive_column)) > 0 && length(var.risk_config.sensitive_column) <= 128 && !contains(var.risk_config.quasi_identifiers, var.risk_config.sensitive_column), false),
+      contains(["report", "suppress", "block"], coalesce(var.risk_config.action, "report")),
+      var.risk_config.derived_columns == null || try(length(setsubtract(var.risk_config.derived_columns, ["transaction_hour", "postcode_area"])) == 0 && length(distinct(var.risk_config.derived_columns)) == length(var.risk_config.derived_columns), false),
+    ]), false)
+    error_message = "Invalid risk_config: quasi_identifiers 1-16 distinct column names; min_k a whole number in [2, 1000000]; min_l a whole number in [1, 1000], at most min_k, and > 1 only with a sensitive_column; sensitive_column not a quasi-identifier; action report, suppress or block; derived_columns only transaction_hour and postcode_area."
+  }
+}
+
 variable "run_mode" {
   description = "main_etl mode for bin edges and the anomaly model (--run_mode): fit, apply or fit_and_apply."
   type        = string

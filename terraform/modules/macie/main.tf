@@ -14,6 +14,31 @@ data "aws_partition" "current" {}
 
 locals {
   service_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+
+  # Built-in identifiers for what Macie's managed identifiers lack. var.custom_data_identifiers
+  # adds to them (e.g. the proposals of `secure-transform feedback summarize`); a name equal to a
+  # built-in one replaces it.
+  default_custom_data_identifiers = {
+    email-address = {
+      description            = "E-mail addresses (Macie has no managed identifier for them)"
+      regex                  = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
+      keywords               = ["email", "e-mail", "mail"]
+      maximum_match_distance = 50
+    }
+    internal-account-number = {
+      description            = "Internal 10-12 digit account numbers near an account keyword"
+      regex                  = "\\b[0-9]{10,12}\\b"
+      keywords               = ["account", "acct", "account_number", "account number"]
+      maximum_match_distance = 50
+    }
+    customer-id = {
+      description            = "Internal customer ids (C followed by 8 digits)"
+      regex                  = "\\bC[0-9]{8}\\b"
+      keywords               = ["customer", "customer_id", "client"]
+      maximum_match_distance = 50
+    }
+  }
+  custom_data_identifiers = merge(var.create_default_custom_data_identifiers ? local.default_custom_data_identifiers : {}, var.custom_data_identifiers)
 }
 
 resource "aws_macie2_account" "this" {
@@ -24,7 +49,7 @@ resource "aws_macie2_account" "this" {
 }
 
 resource "aws_macie2_custom_data_identifier" "this" {
-  for_each = var.enabled ? var.custom_data_identifiers : {}
+  for_each = var.enabled ? local.custom_data_identifiers : {}
 
   name                   = "${var.name_prefix}-${each.key}"
   description            = each.value.description

@@ -72,43 +72,30 @@ variable "results_kms_key_arn" {
   }
 }
 
+variable "create_default_custom_data_identifiers" {
+  description = "Create the built-in custom data identifiers (e-mail address, internal account number, customer id) besides custom_data_identifiers."
+  type        = bool
+  default     = true
+}
+
 variable "custom_data_identifiers" {
-  description = "Custom data identifiers for data Macie's managed identifiers do not cover (e-mail addresses, internal account and customer number formats)."
+  description = "Additional custom data identifiers, by name (e.g. the .tfvars.json written by `secure-transform feedback summarize`). Macie's limits: regex 1-512 characters, description 1-512, at most 50 keywords of 3-90 characters, maximum_match_distance 1-300; names are lowercase letters, digits and '-' (prefixed with name_prefix)."
   type = map(object({
     description            = string
     regex                  = string
     keywords               = list(string)
     maximum_match_distance = number
   }))
-  default = {
-    email-address = {
-      description            = "E-mail addresses (Macie has no managed identifier for them)"
-      regex                  = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
-      keywords               = ["email", "e-mail", "mail"]
-      maximum_match_distance = 50
-    }
-    internal-account-number = {
-      description            = "Internal 10-12 digit account numbers near an account keyword"
-      regex                  = "\\b[0-9]{10,12}\\b"
-      keywords               = ["account", "acct", "account_number", "account number"]
-      maximum_match_distance = 50
-    }
-    customer-id = {
-      description            = "Internal customer ids (C followed by 8 digits)"
-      regex                  = "\\bC[0-9]{8}\\b"
-      keywords               = ["customer", "customer_id", "client"]
-      maximum_match_distance = 50
-    }
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, cdi in var.custom_data_identifiers : can(regex("^[a-z0-9][a-z0-9-]{0,100}$", name)) && length(cdi.regex) >= 1 && length(cdi.regex) <= 512 && length(cdi.description) >= 1 && length(cdi.description) <= 512])
+    error_message = "Each custom data identifier needs a name of 1-101 lowercase letters, digits or '-', a regex of 1-512 characters and a description of 1-512 characters."
   }
 
   validation {
-    condition     = alltrue([for name, cdi in var.custom_data_identifiers : can(regex("^[a-z0-9][a-z0-9-]{0,100}$", name)) && length(cdi.regex) >= 1 && length(cdi.regex) <= 512 && length(cdi.description) <= 512])
-    error_message = "Each custom data identifier needs a lowercase name, a regex of 1-512 characters and a description of at most 512 characters."
-  }
-
-  validation {
-    condition     = alltrue([for cdi in values(var.custom_data_identifiers) : length(cdi.keywords) <= 50 && alltrue([for k in cdi.keywords : length(k) >= 3 && length(k) <= 90]) && cdi.maximum_match_distance >= 1 && cdi.maximum_match_distance <= 300])
-    error_message = "Custom data identifier keywords: at most 50, each 3-90 characters; maximum_match_distance between 1 and 300."
+    condition     = alltrue([for cdi in values(var.custom_data_identifiers) : length(cdi.keywords) <= 50 && alltrue([for k in cdi.keywords : length(k) >= 3 && length(k) <= 90]) && cdi.maximum_match_distance >= 1 && cdi.maximum_match_distance <= 300 && floor(cdi.maximum_match_distance) == cdi.maximum_match_distance])
+    error_message = "Custom data identifier keywords: at most 50, each 3-90 characters; maximum_match_distance a whole number between 1 and 300."
   }
 }
 
