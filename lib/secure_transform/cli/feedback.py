@@ -9,7 +9,7 @@ import io
 import json
 import sys
 
-from .help import ExampleFormatter, epilog
+from .help import QUARANTINE_DEMO, ExampleFormatter, epilog
 
 TFVARS_FILE = "macie_custom_data_identifiers.tfvars.json"
 SUMMARY_JSON = "feedback_summary.json"
@@ -17,10 +17,7 @@ SUMMARY_CSV = "feedback_summary.csv"
 
 
 _EXAMPLE = epilog(("A denied review leaves a feedback record; summarize it (synthetic test data):", [
-    "mkdir -p raw && printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
-    "secure-transform detect --input raw --output results",
-    "printf 'Other Tester,other@example.com\\n' >> raw/test-users.csv",
-    "secure-transform mask --input raw --results results --output masked --quarantine quarantine",
+    *QUARANTINE_DEMO,
     "secure-transform review deny test-users.csv --quarantine quarantine --reviewer j.doe",
     "secure-transform feedback summarize --quarantine quarantine --output feedback"]))
 

@@ -6,16 +6,10 @@ import argparse
 import json
 
 from ..errors import ConfigError
-from .help import ExampleFormatter, epilog
+from .help import QUARANTINE_DEMO, ExampleFormatter, epilog
 
 
-_SETUP = [
-    "mkdir -p raw && printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
-    "secure-transform detect --input raw --output results",
-    "printf 'Other Tester,other@example.com\\n' >> raw/test-users.csv",
-    "secure-transform mask --input raw --results results --output masked --quarantine quarantine",
-    "secure-transform review list --quarantine quarantine",
-]
+_SETUP = [*QUARANTINE_DEMO, "secure-transform review list --quarantine quarantine"]
 _EXAMPLE = epilog(("A file changed after detection is quarantined (reason etag_mismatch); list it and approve it "
                    "(synthetic test data):", _SETUP + [
                        "secure-transform review approve test-users.csv --quarantine quarantine --masked masked "
