@@ -16,9 +16,13 @@ SPARK_START = ("Starts a local Spark session first: about 5-30 s before the firs
                "machine); the work itself is then quick for small files.")
 EXAMPLE_PROMPT = "  $ "
 # A quarantined object to review, from synthetic test data: a file that changed after detection
-# (reason etag_mismatch). Shared by the review and feedback examples.
+# (reason etag_mismatch), beside one that masks normally (mask exits non-zero when every input is
+# quarantined).
+# Shared by the review and feedback examples.
 QUARANTINE_DEMO = (
-    "mkdir -p raw && printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
+    # masked as usual, so the run is not all-quarantined
+    "mkdir -p raw && printf 'name,email\\nAda Example,ada@example.com\\n' > raw/people.csv",
+    "printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
     "secure-transform detect --input raw --output results",
     "printf 'Other Tester,other@example.com\\n' >> raw/test-users.csv",
     "secure-transform mask --input raw --results results --output masked --quarantine quarantine",
