@@ -11,7 +11,7 @@
 source "$(dirname "$0")/_env.sh"
 check_java
 ensure_venv ""
-cd "$ROOT"
+# no cd: --input, --output and @FILE values are relative to where the user runs this script
 ROWS=""
 OUTPUT="$ROOT/local_run"
 PASS=()

@@ -361,9 +361,9 @@ def run_main_etl(rt: Any) -> dict:
         if no_rows:  # a partitioned write of 0 rows leaves no file; one empty file keeps the schema readable
             out_df.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(out_loc.spark_path())
         else:
-            out_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
-                                                  partition_by=("transaction_date",))
-            (out_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
+            sized_df, out_options = sized_for_write(out_df, per_row * rows_valid, rows_valid,
+                                                    partition_by=("transaction_date",))
+            (sized_df.write.mode("overwrite").partitionBy("transaction_date").option("compression", "snappy")
              .options(**out_options).parquet(out_loc.spark_path()))
         rejected, _ = sized_for_write(rejected, per_row * rows_rejected, rows_rejected)
         rejected.write.mode("overwrite").parquet(q_loc.spark_path())

@@ -112,7 +112,11 @@ _LABELS = {
     "merchant_mapping_version": "Merchant mapping version", "key_version": "Key version",
     "pii_columns_protected": "Columns protected", "run_id": "Run id", "job_id": "Job id",
     "macie_job_id": "Macie job id", "fpe_fallbacks": "Format-preserving fallbacks", "redaction": "Redaction",
-    "risk": "Re-identification risk", "min_k": "Minimum k", "min_l": "Minimum l", "k": "k (smallest class)",
+    "risk": "Re-identification risk", "reidentification_risk": "Re-identification risk",
+    "format_preserving_fallbacks": "Format-preserving fallbacks", "placeholders": "Placeholders written",
+    "rows_below_min_k": "Rows below min k", "share_rows_below_min_k": "Share of rows below min k",
+    "classes_below_min_k": "Classes below min k", "equivalence_classes": "Equivalence classes",
+    "quasi_identifiers": "Quasi-identifiers", "sensitive_column": "Sensitive column", "min_k": "Minimum k", "min_l": "Minimum l", "k": "k (smallest class)",
     "l": "l (smallest diversity)", "input_files": "Input files", "input_bytes": "Input bytes",
     "input_format": "Input format",
 }

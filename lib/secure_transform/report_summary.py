@@ -17,8 +17,11 @@ from .report_html import e, fmt_num, fmt_pct, label, safe_text
 
 __all__ = ["OPTIONAL_FIGURES", "summary_section", "optional_figures"]
 
-#: run-summary keys rendered on the first screen when some job wrote them
-OPTIONAL_FIGURES = ("risk", "redaction", "fpe_fallbacks")
+#: run-summary keys rendered on the first screen when some job wrote them (each at most once,
+#: the run summary's copy first): the risk gate's figures, placeholder counts, FPE fallbacks
+OPTIONAL_FIGURES = ("reidentification_risk", "risk", "redaction", "placeholders", "format_preserving_fallbacks",
+                    "fpe_fallbacks")
+_ALERT_WHEN_NONZERO = ("format_preserving_fallbacks", "fpe_fallbacks")
 _STATUS = {
     "published": ("ok", "Published", "The leak check passed; the run is visible to readers."),
     "pending": ("warn", "Written, not published", "The leak check has not passed this run (yet)."),
@@ -27,7 +30,8 @@ _STATUS = {
     "missing": ("warn", "No output", "No transformed data was found for this run."),
 }
 _MAX_LINES = 6
-_KEYED_BY_COLUMN = ("fpe_fallbacks",)  # keys are column names: shown verbatim
+_KEYED_BY_COLUMN = ("fpe_fallbacks", "format_preserving_fallbacks")  # keys are column names: shown verbatim
+_STATUS_KEYS = ("status", "result", "decision", "action", "passed")
 
 
 def _tile(title: str, value: str, sub: str = "", kind: str = "") -> str:
@@ -69,11 +73,12 @@ def optional_figures(summary: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
 def _figure_tile(key: str, where: str, value: Any) -> str:
     title = label(key) + ("" if where == "run" else f" ({where})")
     if _num(value) or isinstance(value, bool):
-        return _tile(title, fmt_num(value), kind="alert" if key == "fpe_fallbacks" and value else "")
+        return _tile(title, fmt_num(value), kind="alert" if key in _ALERT_WHEN_NONZERO and value else "")
     leaves = [(k, v) for k, v in _leaves(value)]
     numbers = [v for _k, v in leaves if _num(v)]
-    status = next((str(v) for k, v in leaves if k.rsplit(".", 1)[-1] in ("status", "result", "decision", "action")
-                   and isinstance(v, str)), None)
+    passed = next((v for k, v in leaves if k == "passed" and isinstance(v, bool)), None)
+    status = ("passed" if passed else "FAILED") if passed is not None else next(
+        (str(v) for k, v in leaves if k.rsplit(".", 1)[-1] in _STATUS_KEYS and isinstance(v, str)), None)
     if status:
         big = safe_text(status, 40)
     elif leaves and len(numbers) == len(leaves):
@@ -81,13 +86,15 @@ def _figure_tile(key: str, where: str, value: Any) -> str:
     else:
         big = ""
     kind = ""
-    if key == "fpe_fallbacks" and any(numbers):
+    if key in _ALERT_WHEN_NONZERO and any(numbers):
         kind = "alert"
-    elif status and status.lower() in ("fail", "failed", "block", "blocked", "suppress", "suppressed"):
+    elif status and status.lower() in ("fail", "failed", "block", "blocked"):
         kind = "alert"
+    elif status == "passed":
+        kind = "ok"
     name = (lambda k: k) if key in _KEYED_BY_COLUMN else label
     lines = [f"{e(name(k))}: <b>{fmt_num(v) if not isinstance(v, str) else safe_text(v, 60)}</b>"
-             for k, v in leaves if k.rsplit(".", 1)[-1] not in ("status", "result", "decision", "action")]
+             for k, v in leaves if k != "passed" and k.rsplit(".", 1)[-1] not in _STATUS_KEYS[:3]]
     more = f"<br>\u2026 {len(lines) - _MAX_LINES} more in the run summary" if len(lines) > _MAX_LINES else ""
     return _tile(title, big or "&nbsp;", "<br>".join(lines[:_MAX_LINES]) + more, kind)
 
@@ -98,7 +105,10 @@ def summary_section(summary: Mapping[str, Any], status: str, notes: Iterable[str
     leak = summary.get("leak_findings")
     if status != "quarantined" and isinstance(leak, int) and leak > 0:
         kind, head, text = "alert", "Leak findings", f"{leak:,} leak finding(s); see the leak check below."
-    banner = f'<div class="banner {e(kind)}"><b>{e(head)}</b> &mdash; {e(text)}</div>'
+    run_status = summary.get("status")
+    if isinstance(run_status, str) and run_status != "ok":  # e.g. all inputs quarantined: never a success
+        kind, head, text = "alert", label(run_status), str(summary.get("status_detail") or "see the run summary")
+    banner = f'<div class="banner {e(kind)}"><b>{e(head)}</b> &mdash; {safe_text(text, 400)}</div>'
 
     rin, rout, rq = (summary.get(k) for k in ("rows_in", "rows_out", "rows_quarantined"))
     balanced = all(isinstance(v, int) for v in (rin, rout, rq)) and rin == rout + rq

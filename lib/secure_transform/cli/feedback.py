@@ -9,22 +9,32 @@ import io
 import json
 import sys
 
+from .help import QUARANTINE_DEMO, ExampleFormatter, epilog
+
 TFVARS_FILE = "macie_custom_data_identifiers.tfvars.json"
 SUMMARY_JSON = "feedback_summary.json"
 SUMMARY_CSV = "feedback_summary.csv"
+
+
+_EXAMPLE = epilog(("A denied review leaves a feedback record; summarize it (synthetic test data):", [
+    *QUARANTINE_DEMO,
+    "secure-transform review deny test-users.csv --quarantine quarantine --reviewer j.doe",
+    "secure-transform feedback summarize --quarantine quarantine --output feedback"]))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("feedback", help="turn leak findings and denied reviews into detector improvements",
                        description="Feedback records are written by the leak check and by `review deny` under "
                                    "<quarantine>/feedback/ (never values). `summarize` aggregates them and "
-                                   "proposes Macie custom data identifiers.")
+                                   "proposes Macie custom data identifiers. No Spark.",
+                       epilog=_EXAMPLE, formatter_class=ExampleFormatter)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     sm = actions.add_parser("summarize", help="curated table + candidate Macie custom data identifiers (.tfvars.json)",
                             description="Aggregate every record set under <quarantine>/feedback/ into a table of the "
                                         "types and shapes missed, by column and source, and write OUTPUT/"
                                         f"{SUMMARY_JSON}, OUTPUT/{SUMMARY_CSV} and OUTPUT/{TFVARS_FILE} (for "
-                                        "`terraform plan -var-file=...`: variable macie_custom_data_identifiers).")
+                                        "`terraform plan -var-file=...`: variable macie_custom_data_identifiers).",
+                            epilog=_EXAMPLE, formatter_class=ExampleFormatter)
     sm.add_argument("--quarantine", required=True, action="append",
                     help="quarantine location (path or s3:// URI); repeat for each job's quarantine prefix "
                          "(on AWS: s3://<quarantine>/leak_check/ and s3://<quarantine>/macie_masking/)")

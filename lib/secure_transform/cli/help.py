@@ -10,11 +10,23 @@ from __future__ import annotations
 import argparse
 from typing import Any, Sequence
 
-__all__ = ["SPARK_START", "EXAMPLE_PROMPT", "ExampleFormatter", "epilog", "add_command"]
+__all__ = ["SPARK_START", "EXAMPLE_PROMPT", "QUARANTINE_DEMO", "ExampleFormatter", "epilog", "add_command"]
 
 SPARK_START = ("Starts a local Spark session first: about 5-30 s before the first row is read (more on a busy "
                "machine); the work itself is then quick for small files.")
 EXAMPLE_PROMPT = "  $ "
+# A quarantined object to review, from synthetic test data: a file that changed after detection
+# (reason etag_mismatch), beside one that masks normally (mask exits non-zero when every input is
+# quarantined).
+# Shared by the review and feedback examples.
+QUARANTINE_DEMO = (
+    # masked as usual, so the run is not all-quarantined
+    "mkdir -p raw && printf 'name,email\\nAda Example,ada@example.com\\n' > raw/people.csv",
+    "printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
+    "secure-transform detect --input raw --output results",
+    "printf 'Other Tester,other@example.com\\n' >> raw/test-users.csv",
+    "secure-transform mask --input raw --results results --output masked --quarantine quarantine",
+)
 
 
 class ExampleFormatter(argparse.HelpFormatter):

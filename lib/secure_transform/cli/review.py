@@ -6,22 +6,25 @@ import argparse
 import json
 
 from ..errors import ConfigError
-from .help import ExampleFormatter, epilog
+from .help import QUARANTINE_DEMO, ExampleFormatter, epilog
 
 
-_SETUP = [
-    "mkdir -p raw && printf 'name,email\\nTest User,test@example.com\\n' > raw/test-users.csv",
-    "secure-transform detect --input raw --output results",
-    "printf 'Other Tester,other@example.com\\n' >> raw/test-users.csv",
-    "secure-transform mask --input raw --results results --output masked --quarantine quarantine",
-    "secure-transform review list --quarantine quarantine",
-]
-_EXAMPLE = epilog(("A file changed after detection is quarantined (reason etag_mismatch); list it and approve it "
-                   "(synthetic test data):", _SETUP + [
+# Approval is for objects that were analysed, e.g. one with more occurrences than the results list
+# (reason occurrence_cap); an object quarantined before analysis (etag_mismatch) can only be denied.
+_EXAMPLE = epilog(("A file with more e-mail addresses than the results list is quarantined (occurrence_cap); list it "
+                   "and approve it (synthetic test data):", [
+                       "mkdir -p raw && printf 'name,email\\nAda Example,ada@example.com\\n' > raw/people.csv",
+                       "{ echo name,email; seq 1 1001 | sed 's/.*/Test User,test&@example.com/'; } > raw/test-users.csv",
+                       "secure-transform detect --input raw --output results",
+                       "secure-transform mask --input raw --results results --output masked --quarantine quarantine "
+                       "--policy '{\"on_occurrence_cap\": \"quarantine\"}'",
+                       "secure-transform review list --quarantine quarantine",
                        "secure-transform review approve test-users.csv --quarantine quarantine --masked masked "
                        "--reviewer j.doe --note 'synthetic test file, no real person'"]))
-_DENY_EXAMPLE = epilog(("The same quarantined file, denied instead:", _SETUP + [
-    "secure-transform review deny test-users.csv --quarantine quarantine --reviewer j.doe"]))
+_DENY_EXAMPLE = epilog(("A file changed after detection is quarantined before analysis (etag_mismatch): deny it and "
+                        "re-run detection and masking on the new file:", [
+                            *QUARANTINE_DEMO, "secure-transform review list --quarantine quarantine",
+                            "secure-transform review deny test-users.csv --quarantine quarantine --reviewer j.doe"]))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

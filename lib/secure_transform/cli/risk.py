@@ -13,13 +13,21 @@ import os
 import sys
 from typing import Any
 
+from .help import SPARK_START, ExampleFormatter, epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("risk", help="re-identification risk (k-anonymity, l-diversity) of a dataset",
                        description="Measure k (the smallest equivalence class over the quasi-identifiers), the "
                                    "share of rows in classes below min_k, the class-size histogram and, with a "
                                    "sensitive column, l (distinct sensitive values per class; a null counts as "
-                                   "one value). Exit 5 when a threshold fails and the action is not 'report'.")
+                                   "one value). Exit 5 when a threshold fails and the action is not 'report'. "
+                                   + SPARK_START,
+                       epilog=epilog(("k-anonymity of generated transactions over currency and merchant code:", [
+                           "secure-transform generate --rows 1000 --output sample",
+                           "secure-transform risk --input sample/transactions --risk-config '{\"quasi_identifiers\": "
+                           "[\"currency\", \"merchant_category_code\"], \"min_k\": 2, \"action\": \"report\"}'"])),
+                       formatter_class=ExampleFormatter)
     p.add_argument("--input", required=True, help="Parquet/CSV/TSV/JSON Lines file or folder (local path or s3:// URI)")
     p.add_argument("--risk-config", required=True,
                    help='JSON or @FILE, e.g. \'{"quasi_identifiers": ["amount_bin", "merchant_category"], '

@@ -109,6 +109,16 @@ def human_summary(s: dict[str, Any], summary_path: str) -> list[str]:
                      f", recall {ev.get('recall_at_flagged_rate') or 0:.1%} at the flagged rate")
     lines += [f"  leak findings      {s.get('leak_findings', 0):>12,}",
               f"  columns protected  {', '.join(s.get('pii_columns_protected') or [])}"]
+    r = s.get("reidentification_risk")
+    if r:  # the risk gate's figures (main_etl --risk_config)
+        b = r.get("before_suppression") or r
+        lines += [f"  re-identification risk over {', '.join(r['quasi_identifiers'])} (min_k {r['min_k']}, {r['action']}):",
+                  f"    before: k={b['k']}, {b['rows_below_min_k']:,} rows ({100 * b['share_rows_below_min_k']:.2f}%) "
+                  f"in {b['classes_below_min_k']:,} classes below min_k",
+                  f"    published: k={r['k']}, l({r.get('sensitive_column')})={r.get('l')}, suppressed "
+                  f"{sum((r.get('rows_suppressed') or {}).values()):,} rows, gate {'passed' if r['passed'] else 'FAILED'}"]
+    if s.get("status") not in (None, "ok"):
+        lines.append(f"  status             {s['status']}: {s.get('status_detail') or ''}")
     for st in s.get("stages") or []:
         lines.append(f"  {st['name']:<18} {st.get('seconds') or 0:>10.1f}s")
     lines += [f"  total              {s.get('seconds') or 0:>10.1f}s",

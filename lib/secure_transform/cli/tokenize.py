@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from ..errors import ConfigError
-from .help import SPARK_START, ExampleFormatter, epilog
+from .help import SPARK_START, ExampleFormatter, add_command, epilog
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -86,16 +86,14 @@ def _tokenize(args: argparse.Namespace) -> int:
     methods = ", ".join(f"{c.name}={c.method}" for c in config.columns)
     if args.single_file:
         write_single_csv(out_df, target)
-        print(f"tokenized {methods} -> {target}")
-        _print_fallbacks(fallbacks)
-        return 0
-    in_bytes = sum(o.size for o in list_objects(parse_location(args.input, "--input")))
-    out_df, _ = sized_for_write(out_df, in_bytes, 0)  # files of about 128 MB, not one per input split
-    writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
-    if args.output_format == "csv":
-        writer.option("header", "true").csv(target)
     else:
-        writer.parquet(target)
+        in_bytes = sum(o.size for o in list_objects(parse_location(args.input, "--input")))
+        out_df, _ = sized_for_write(out_df, in_bytes, 0)  # files of about 128 MB, not one per input split
+        writer = out_df.write.mode("overwrite" if args.overwrite else "errorifexists")
+        if args.output_format == "csv":
+            writer.option("header", "true").csv(target)
+        else:
+            writer.parquet(target)
     print(f"tokenized {methods} -> {target}")
     _print_fallbacks(fallbacks)
     return 0
@@ -154,6 +152,11 @@ _KEYS_EXAMPLE = epilog(("A development key set, rotated once:", [
     "secure-transform keys show --key-file dev-keys.json"]))
 
 
+_KEYS_UPGRADE_EXAMPLE = epilog(("Upgrade a key set in place (a no-op for one made today):", [
+    "secure-transform keys create --key-file dev-keys.json",
+    "secure-transform keys upgrade --key-file dev-keys.json"]))
+
+
 def register_keys(subparsers: Any) -> None:
     """``keys create|rotate|show`` (skipped if another module registered ``keys``)."""
     if "keys" in getattr(subparsers, "choices", {}):
@@ -165,25 +168,29 @@ def register_keys(subparsers: Any) -> None:
                                              "secret Terraform created. Key material is never printed. No Spark.",
                                  epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    create = actions.add_parser(
-        "create", help="write a new random key set (refuses to overwrite one)",
+    create = add_command(
+        actions, "create", help="write a new random key set (refuses to overwrite one)",
         description="Write a new random key set with one active version to --key-file (created with mode 0600), "
                     "or store it as the first value of the --key-secret-id secret. Refuses to overwrite.",
-        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
+        example=_KEYS_EXAMPLE)
     _add_key_source(create, required=True)
-    rotate = actions.add_parser(
-        "rotate", help="add a new active key version; old versions stay for decryption",
+    rotate = add_command(
+        actions, "rotate", help="add a new active key version; old versions stay for decryption",
         description="Add a new key version and make it active. Earlier versions stay in the set so data "
                     "tokenized with them can still be re-identified; new tokens use the new version.",
-        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
+        example=_KEYS_EXAMPLE)
     _add_key_source(rotate, required=True)
-    show = actions.add_parser(
-        "show", help="print the key set's versions, active version and key-check values",
-        description="Print where the key set lives, its versions, which one is active and each version's key-check value (never key material).",
-        epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
+    show = add_command(
+        actions, "show", help="print the key set's versions, active version and key-check values",
+        description="Print where the key set lives, its versions, which one is active and each version's "
+                    "key-check value (never key material).",
+        example=_KEYS_EXAMPLE)
     _add_key_source(show, required=True)
-    upgrade = actions.add_parser("upgrade", help="store key-check values in a key set made before they existed "
-                                                 "(key material unchanged)")
+    upgrade = add_command(
+        actions, "upgrade", help="store key-check values in a key set made before they existed (key material unchanged)",
+        description="Add the key-check value of every version to a key set written before key-check values "
+                    "existed; key material and versions stay as they are.",
+        example=_KEYS_UPGRADE_EXAMPLE)
     _add_key_source(upgrade, required=True)
     for parser in (create, rotate, show, upgrade):
         parser.set_defaults(func=_keys)
