@@ -59,7 +59,10 @@ def test_suppress_keeps_every_row_accounted_for(suppressed_run, spark):
     risk_rows = spark.read.parquet(fig["quarantine"])
     assert risk_rows.count() == suppressed
     assert {r["reject_reason"] for r in risk_rows.select("reject_reason").distinct().collect()} == {"k_anonymity"}  # 1 row
-    assert "ssn" not in risk_rows.columns and "memo" not in risk_rows.columns  # the output's columns, tokenized
+    # the output's columns, tokenized: ssn is dropped, memo keeps only text with typed placeholders
+    assert "ssn" not in risk_rows.columns and "memo" in risk_rows.columns
+    published = spark.read.parquet(s["output"])
+    assert set(risk_rows.columns) == set(published.columns) | {"reject_reason"}
     # the published rows satisfy the threshold; the figures before suppression show what was removed
     assert fig["k"] >= 3 and fig["passed"] and fig["rows_below_min_k"] == 0 and fig["rows"] == s["rows_out"]
     before = fig["before_suppression"]
