@@ -173,7 +173,8 @@ def phone(rng: random.Random) -> str:
         f"+31 20 {d(3)} {d(4)}", f"020 {d(3)} {d(4)}", f"06-{d(8)}", f"06 {d(8)}", f"+31 6 {d(8)}",
         f"+353 1 {d(3)} {d(4)}", f"01 {d(3)} {d(4)}", f"087 {d(3)} {d(4)}", f"+353 87 {d(3)} {d(4)}",
         f"+55 11 9{d(4)}-{d(4)}", f"(11) 9{d(4)}-{d(4)}", f"(21) {rng.randint(2, 5)}{d(3)}-{d(4)}", f"11 9{d(4)}-{d(4)}",
-        f"0044 20 7{d(3)} {d(4)}", f"0033 1 {d(2)} {d(2)} {d(2)} {d(2)}",
+        f"0044 20 7{d(3)} {d(4)}", f"0033 1 {d(2)} {d(2)} {d(2)} {d(2)}", f"(+44) 20 7{d(3)} {d(4)}",
+        f"+1 ({npa}) {nxx}-{line}", f"(01) {d(3)} {d(4)}", f"+49 151 {d(8)}", f"0151/{d(8)}", f"333 {d(7)}",
     ])
 
 
@@ -184,6 +185,12 @@ def name(rng: random.Random) -> str:
         f"{g} {rng.choice(PARTICLE_NAMES)}", f"{g}-{rng.choice(SECOND_GIVEN)} {s}", f"{g} {s}-{rng.choice(SURNAME)}",
         f"{g} {rng.choice(SECOND_GIVEN)} {rng.choice(SURNAME)} {s}", f"{g} {s} Jr.",
     ])
+
+
+def column_name(rng: random.Random) -> str:
+    """How name columns hold names: full names, one part, capitals, lower case, "Surname, Given"."""
+    g, s = rng.choice(GIVEN), rng.choice(SURNAME)
+    return rng.choice([name(rng), name(rng), f"{s}, {g}", f"{g} {s}".upper(), f"{g} {s}".lower(), g, s])
 
 
 def address(rng: random.Random) -> str:
@@ -216,13 +223,15 @@ def address(rng: random.Random) -> str:
         f"{rng.choice(['XY', 'BC'])} {rng.choice(['Utrecht', 'Rotterdam'])}",
         f"{rng.randint(1, 90)} O'Connell Street, Dublin {rng.randint(1, 24)}",
         f"Rua {rng.choice(['Augusta', 'Oscar Freire', 'das Flores'])} {rng.randint(1, 2000)}, São Paulo",
+        f"PO Box {rng.randint(1, 99999)}, {city}, {state} {zip5}",
     ])
 
 
 STRUCTURED: list[tuple[str, str, Callable[[random.Random], str]]] = [
     ("CREDIT_CARD_NUMBER", "card_number", card), ("IBAN", "iban", lambda r: an_iban(r)),
     ("USA_SOCIAL_SECURITY_NUMBER", "ssn", ssn), ("EMAIL_ADDRESS", "email", email), ("PHONE_NUMBER", "phone", phone),
-    ("NAME", "customer_name", name), ("ADDRESS", "address", address),
+    ("NAME", "customer_name", name), ("NAME", "first_name", lambda r: r.choice(GIVEN)),
+    ("NAME", "cardholder_name", column_name), ("ADDRESS", "address", address),
 ]
 TEXT_TEMPLATES: list[tuple[str, list[str], Callable[[random.Random], str]]] = [
     ("CREDIT_CARD_NUMBER", ["Manual entry, card {} swiped twice", "paid with {} yesterday", "customer read out {} on the phone",

@@ -27,12 +27,12 @@ def test_every_stage_is_measured_with_rows_per_second_and_its_floor(report):
     assert list(stages) == list(STAGE_ORDER)
     for name, st in stages.items():
         assert len(st["runs_s"]) == 1 and st["median_s"] > 0 and st["rows_per_s"] > 0, name
-    assert stages["masking"]["rows"] == stages["floor_csv"]["rows"] == 2_000
+    assert stages["masking"]["rows"] == stages["floor_csv"]["rows"] == stages["detect"]["rows"] == 2_000
     assert stages["main_etl"]["rows"] == 10_000 and stages["sklearn_single_process"]["rows"] > 9_000
     for name, floor in (("tokenize_det_hash_3", "floor_parquet"), ("tokenize_det_hash_3_noop", "read_noop"),
                         ("main_etl", "floor_parquet"),
                         ("anomaly_scoring", "floor_features"), ("leak_check", "floor_transformed"),
-                        ("masking", "floor_csv")):
+                        ("masking", "floor_csv"), ("detect", "floor_csv")):
         assert stages[name]["floor"] == floor
         assert stages[name]["ratio"] == pytest.approx(stages[name]["median_s"] / stages[floor]["median_s"], rel=0.01)
     for name, target in TARGETS.items():
@@ -50,6 +50,7 @@ def test_stages_do_the_work_they_claim(report):
     assert etl["rows_out"] + etl["rows_quarantined"] == 10_000 and etl["rows_quarantined"] > 0
     assert {"read", "validate", "tokenize", "anomaly", "write"} <= set(etl["stage_seconds"])
     assert stages["leak_check"]["leak_findings"] == 0
+    assert stages["detect"]["records"] == 2_000 and stages["detect"]["detections_by_type"]["EMAIL_ADDRESS"] > 0
     assert rep["setup"]["masking_cells_listed"] == 200
 
 
@@ -86,9 +87,14 @@ def test_invalid_configuration_is_refused(kwargs, parameter):
         BenchmarkConfig(**kwargs)
 
 
-def test_leak_check_without_main_etl_is_refused_before_any_work(spark):
-    with pytest.raises(ConfigError, match="--stages"):
-        run_benchmark(BenchmarkConfig(stages=("leak_check",)), spark=spark)
+def test_leak_check_without_main_etl_gets_its_input_from_one_untimed_run(spark, tmp_path):
+    messages: list[str] = []
+    cfg = BenchmarkConfig(rows=1_000, repeats=1, warmup=0, masking_rows=1_000, masking_findings=10,
+                          workdir=str(tmp_path), stages=("leak_check",))
+    rep = run_benchmark(cfg, spark=spark, progress=messages.append)
+    assert [st["stage"] for st in rep["stages"]] == ["leak_check"]
+    assert rep["stages"][0]["leak_findings"] == 0 and rep["stages"][0]["cells_per_row"] > 10
+    assert any("untimed main_etl" in m for m in messages)
 
 
 def test_cli_help_and_one_line_error(capsys):

@@ -29,8 +29,10 @@ def scored(spark):
     df = spark.createDataFrame([(i, v, D.context_flags(c)) for i, (v, c, _, _) in enumerate(rows)],
                                "i int, value string, flags long")
     got = df.select("i", *[F.transform(D.find_pii(F.col("value"), F.col("flags"), D.DetectConfig(mode=mode)),
-                                       lambda m: m["label"]).alias(mode) for mode in D.MODES]).collect()
-    tables = {mode: C.score(rows, {r["i"]: set(r[mode]) for r in got}) for mode in D.MODES}
+                                       lambda m: F.concat_ws("|", m["label"], m["type"])).alias(mode)
+                           for mode in D.MODES]).collect()
+    tables = {mode: C.score(rows, {r["i"]: {x.split("|")[0] for x in r[mode]} for r in got}) for mode in D.MODES}
+    tables["types"] = {x.split("|")[1] for r in got for mode in D.MODES for x in r[mode]}
     if os.environ.get("SECURE_TRANSFORM_CORPUS_REPORT"):
         print("\n| group | label | cells | macie | strict |\n|---|---|---:|---:|---:|")
         for key in sorted(tables["macie"], key=str):
@@ -49,6 +51,21 @@ def test_corpus_covers_every_kind_and_the_hard_negatives(scored):
     lengths = {len("".join(ch for ch in v if ch.isdigit())) for v, c, label, g in rows
                if label == "CREDIT_CARD_NUMBER" and g == "column"}
     assert lengths == set(range(12, 20))
+
+
+def test_every_reported_type_keeps_its_macie_identifier_name(scored):
+    """Point 5: new formats report the Macie type names of before (national phones by country)."""
+    types = scored[1]["types"]
+    assert types <= D.MANAGED_TYPES | D.CUSTOM_TYPES
+    assert {"UK_PHONE_NUMBER", "FRANCE_PHONE_NUMBER", "GERMANY_PHONE_NUMBER", "SPAIN_PHONE_NUMBER", "ITALY_PHONE_NUMBER",
+            "BRAZIL_PHONE_NUMBER", "PHONE_NUMBER", "INTERNATIONAL_PHONE_NUMBER", "ADDRESS", "NAME",
+            "CREDIT_CARD_NUMBER", "CREDIT_CARD_NUMBER_(NO_KEYWORD)", "USA_SOCIAL_SECURITY_NUMBER",
+            "ABA_ROUTING_NUMBER", "EMAIL_ADDRESS", "UK_BANK_ACCOUNT_NUMBER", "IBAN"} <= types
+    assert {t: D.type_category(t) for t in ("ADDRESS", "NAME", "UK_PHONE_NUMBER", "INTERNATIONAL_PHONE_NUMBER",
+                                             "CREDIT_CARD_NUMBER_(NO_KEYWORD)", "GERMANY_BANK_ACCOUNT_NUMBER")} == {
+        "ADDRESS": "PERSONAL_INFORMATION", "NAME": "PERSONAL_INFORMATION", "UK_PHONE_NUMBER": "PERSONAL_INFORMATION",
+        "INTERNATIONAL_PHONE_NUMBER": "CUSTOM_IDENTIFIER", "CREDIT_CARD_NUMBER_(NO_KEYWORD)": "FINANCIAL_INFORMATION",
+        "GERMANY_BANK_ACCOUNT_NUMBER": "FINANCIAL_INFORMATION"}
 
 
 @pytest.mark.parametrize("mode", ["macie", "strict"])

@@ -114,9 +114,12 @@ def _guard(rec: Recognizer, value: Any, shape: Mapping[str, Any]) -> Any:
         terms.append(shape["upper"])
     if rec.min_length:
         terms.append(F.length(value) >= rec.min_length)
-    if rec.min_digits:
-        # the family's digit count is known only where it has a digit run; others count their own
-        terms.append((shape["digits"] if rec.number_family else digit_count(value)) >= rec.min_digits)
+    if rec.min_digits and rec.number_family:
+        terms.append(shape["digits"] >= rec.min_digits)
+    elif rec.min_digits == 1:  # outside the family the digit count is not computed: one digit is a scan
+        terms.append(value.rlike("[0-9]"))
+    elif rec.min_digits:
+        terms.append(digit_count(value) >= rec.min_digits)
     if rec.literal:
         terms.append(value.contains(rec.literal))
     if rec.guard_shape:
@@ -201,7 +204,7 @@ def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, i
                        F.array_contains(n, m), F.lit(CARD_TYPES[0])).otherwise(F.lit(CARD_TYPES[1]))))))
     elif rec.keyword_rule == "phone":
         out = let(found, lambda f: _typed(F.when(ctx | (F.size(f) == 0), f).otherwise(let(near_raw(), lambda n: F.filter(
-            f, lambda m: m.startswith("+") | m.rlike(rec.keywordless_layout) | F.array_contains(n, m)))), rec, rec.type_of))
+            f, lambda m: m.rlike(r"^\(?\+") | m.rlike(rec.keywordless_layout) | F.array_contains(n, m)))), rec, rec.type_of))
     elif rec.keyword_rule == "column":
         whole = F.trim(value)
         as_column = F.array(F.struct(F.lit(rec.label).alias("type"), F.lit(rec.label).alias("label"),

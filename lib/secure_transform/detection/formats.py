@@ -80,10 +80,14 @@ _INITIAL = r"\p{Lu}\.?"
 FULL_NAME = (rf"{NAME_PART}(?:[ -]{NAME_PART})?(?: {_INITIAL}){{0,2}}(?: (?:{_PARTICLE}[ -]){{0,2}}{NAME_PART}){{1,3}}"
              r"(?:,? (?:Jr|Sr|II|III|IV)\.?)?")
 # all-capitals names and "Surname, Given" as written in a name column
+_LOWER_PART = r"\p{Ll}(?:\p{Ll}+|['\u2019]\p{Ll}+)(?:-\p{Ll}+)?"
 _CAPS_PART = r"\p{Lu}(?:\p{Lu}+|['\u2019]\p{Lu}+)(?:-\p{Lu}+)?"
 COLUMN_NAME_FORMS = (rf"(?:{FULL_NAME}|{_CAPS_PART}(?: \p{{Lu}}\.?)?(?: (?:(?i:{_PARTICLE})[ -]){{0,2}}{_CAPS_PART}){{1,3}}"
                      rf"|{NAME_PART}(?: {NAME_PART})?, {NAME_PART}(?: {NAME_PART}| {_INITIAL})?"
-                     rf"|{_CAPS_PART}(?: {_CAPS_PART})?, {_CAPS_PART}(?: {_CAPS_PART}| {_INITIAL})?)")
+                     rf"|{_CAPS_PART}(?: {_CAPS_PART})?, {_CAPS_PART}(?: {_CAPS_PART}| {_INITIAL})?"
+                     # one part (first_name, surname columns) or all lower case, not a placeholder word
+                     r"|(?!(?i:unknown|none|null|n/?a|test|anonymous|redacted|withheld|not given|tbd)$)"
+                     rf"(?:{NAME_PART}|{_CAPS_PART}|{_LOWER_PART}(?: {_LOWER_PART}){{0,3}}))")
 HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Sig|Dott|Dhr|Mevr)\.?"
 # Context that introduces a person in free text: honorifics, "name is", roles, greetings and signatures
 NAME_CUES_BEFORE = (
@@ -152,15 +156,19 @@ STREET_GLUED = (
     r"(?:\p{Lu}[\p{L}\-]* )?\p{Lu}[\p{L}\-]*? ?(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|"
     r"steig|pfad|markt|gracht|straat|laan|plein|kade|singel|dijk|dreef|steeg|hof)"
     r" \d{1,4}(?: ?[a-zA-Z])?(?:-\d{1,4})?(?![\p{L}\d])" + _EU_POST_CITY)
-STREET_WORDS = (rf"(?i:\b(?:{STREET_TYPES_EN}|rue|calle|via|piazza|corso|avenida|rua)\b|stra(?:ß|ss)e|str\.|weg\b|"
+STREET_WORDS = (rf"(?i:\b(?:{STREET_TYPES_EN}|rue|calle|via|piazza|corso|avenida|rua|box|postfach|apartado|postbus)\b|"
+                r"stra(?:ß|ss)e|str\.|weg\b|"
                 r"gasse|allee|platz|gracht|straat|laan|plein|kade)")
+
+PO_BOX = (r"(?i:p\.? ?o\.? box|post office box|postfach|apartado(?: de correos)?|casella postale|bo[iî]te postale|"
+          r"postbus) \d{1,6}" + _TAIL_US_UK)
 
 # --- national phone layouts (reported without a keyword, like (212) 555-0147) -------------------
 # UK 01234 567890 / 020 7946 0958 / 07700 900123; FR 01 23 45 67 89; DE 030 12345678, 089/1234567;
 # IT 06 1234 5678, 347 123 4567; ES 612 345 678, 91 123 45 67; NL 020 123 4567, 06-12345678;
 # IE 01 234 5678, 087 123 4567; BR (11) 91234-5678; international 0044 20 7946 0958.
 NATIONAL_PHONE_LAYOUTS = (
-    r"0\d{4} \d{5,6}", r"0\d{3} \d{3} \d{3,4}", r"0\d{2} \d{3,4} \d{4}", r"\(0\d{2,4}\) ?\d{3,4}[ \-]?\d{3,4}",
+    r"0\d{4} \d{5,6}", r"0\d{3} \d{3} \d{3,4}", r"0\d{2} \d{3,4} \d{4}", r"\(0\d{1,4}\) ?\d{3,4}[ \-]?\d{3,4}",
     r"0[1-9](?:[ .\-]\d{2}){4}", r"0\d{1,4}[ /\-]\d{5,8}", r"0\d{1,3} \d{3,4} \d{3,4}", r"3\d{2}[ .\-]\d{3}[ .\-]?\d{3,4}",
     r"[6-9]\d{2}[ .\-]\d{3}[ .\-]\d{3}", r"[6-9]\d{2}(?:[ .\-]\d{2}){3}", r"9\d[ .\-]\d{3}(?:[ .\-]\d{2}){2}",
     r"06[ \-]\d{8}", r"0\d{1,2}[ \-]\d{3}[ \-]\d{3,4}", r"\(?[1-9]{2}\)? ?9?\d{4}[ \-]\d{4}",

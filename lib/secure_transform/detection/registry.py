@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from . import validators as V
 from .formats import (ADDRESS_COLUMN_RE, COLUMN_NAME_FORMS, FULL_NAME, HONORIFIC, IBAN_MACIE_COUNTRIES,
                       NAME_COLUMN_RE, NAME_CUES_AFTER, NAME_CUES_BEFORE, NAME_PART, NATIONAL_PHONE_LAYOUTS,
-                      NOT_ADDRESS_COLUMN_RE, NOT_PERSON_NAME_RE, PHONE_COUNTRY_TYPES, STREET_GLUED,
+                      NOT_ADDRESS_COLUMN_RE, NOT_PERSON_NAME_RE, PHONE_COUNTRY_TYPES, PO_BOX, STREET_GLUED,
                       STREET_NUMBER_FIRST_EU, STREET_TYPE_FIRST, STREET_US_UK, STREET_WORDS)
 
 KEYWORD_DISTANCE = 30
@@ -227,7 +227,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                                                                _NOT_AFTER + _SSN), min_digits=9,
                guard_shape=r"[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}", number_family=True, number_shaped=True),
     Recognizer("PHONE_NUMBER", r"(?<![A-Za-z0-9+])" + _NOT_AFTER + _NOT_IN_IBAN
-               + r"(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?(?:\d[ .\-]?){5,12}\d"
+               + r"(?:\(?\+\d{1,3}\)?[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?(?:\d[ .\-]?){5,12}\d"
                r"|(?:1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-]?)[2-9]\d{2}[ .\-]?\d{4}"
                r"|\(0\d{1,4}\) ?(?:\d[ .\-]?){5,9}\d|0(?:\d[ .\-/]?){7,13}\d"
                r"|\(?[1-9]{2}\)? ?9?\d{4}[ \-]?\d{4}|[3689]\d{2}(?:[ .\-]?\d{2,3}){2,3}|[6-9]\d(?:[ .\-]\d{2,3}){3})"
@@ -259,7 +259,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     # not in the number family: a house number such as "221B" is not a digit run of its own
     Recognizer("ADDRESS", _B0 + STREET_US_UK + _B1, "column", needs_upper=True, min_digits=1,
                extra_patterns=((_B0 + STREET_NUMBER_FIRST_EU, None, False), (_B0 + STREET_TYPE_FIRST, None, False),
-                               (_B0 + STREET_GLUED, None, False)),
+                               (_B0 + STREET_GLUED, None, False), (_B0 + PO_BOX, None, False)),
                column_form=r"(?=[\s\S]*\d)(?=[\s\S]*\p{L}{2}[\s\S]*\s[\s\S]*\p{L}{2})[\s\S]{6,300}",
                guard_shape=STREET_WORDS),
     Recognizer("NAME", rf"(?<={NAME_CUES_BEFORE}[ ,:]{{1,2}}){FULL_NAME}(?![\p{{L}}])", "column",

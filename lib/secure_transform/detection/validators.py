@@ -100,8 +100,8 @@ def phone_valid(m: Any) -> Any:
     mobiles 3xx; Brazil area code + 8-9 digits). A date such as 01.05.2024 is never a phone."""
     F = sql_functions()
     return let(F.regexp_replace(m, r"[^0-9]", ""), lambda d: F.when(
-        m.startswith("+") & d.startswith("1"), F.length(d) == 11).when(
-        m.startswith("+"), F.length(d).between(8, 15)).when(
+        m.rlike(r"^\(?\+1"), F.length(d) == 11).when(
+        m.rlike(r"^\(?\+"), F.length(d).between(8, 15)).when(
         d.startswith("00"), F.length(d).between(10, 17) & ~d.startswith("000")).when(
         d.startswith("0"), F.length(d).between(9, 12) & ~m.rlike(_DATE_SHAPED)).otherwise(
         d.rlike(r"^1?[2-9]\d{2}[2-9]\d{6}$|^[6-9]\d{8}$|^3\d{8,9}$|^[1-9]{2}9?\d{8}$")))
@@ -115,14 +115,14 @@ _BR_LAYOUT = r"^\(?[1-9]{2}\)? ?9?\d{4}[ \-]?\d{4}$"
 def phone_type(m: Any) -> Any:
     """Macie's phone type of a valid number: by country code (``+``/``00``), else by layout."""
     F = sql_functions()
-    code = F.regexp_extract(m, r"^(?:\+|00)(1|44|33|49|39|34|55)", 1)
+    code = F.regexp_extract(m, r"^\(?(?:\+|00)(1|44|33|49|39|34|55)", 1)
     by_code = F.coalesce(F.element_at(_table(_PHONE_TYPE_TABLE), code), F.lit("INTERNATIONAL_PHONE_NUMBER"))
     digits = F.regexp_replace(m, r"[^0-9]", "")
     national = (F.when(m.rlike(_FR_LAYOUT), F.lit("FRANCE_PHONE_NUMBER"))
                 .when(m.contains("/"), F.lit("GERMANY_PHONE_NUMBER"))
                 .when(F.length(digits) == 11, F.lit("UK_PHONE_NUMBER"))
                 .otherwise(F.lit("INTERNATIONAL_PHONE_NUMBER")))
-    return (F.when(m.startswith("+") | m.startswith("00"), by_code)
+    return (F.when(m.startswith("+") | m.startswith("(+") | m.startswith("00"), by_code)
             .when(m.startswith("0") | m.startswith("(0"), national)
             .when(digits.rlike(r"^1?[2-9]\d{2}[2-9]\d{6}$"), F.lit("PHONE_NUMBER"))
             .when(m.rlike(_BR_LAYOUT), F.lit("BRAZIL_PHONE_NUMBER"))
