@@ -268,6 +268,16 @@ def test_summary_renders_optional_figures_generically(spark, published_run):
     assert "could not be produced" not in render_report(str(out), odd, spark)
 
 
+def test_one_tile_per_figure_when_a_headline_and_the_full_figures_both_exist(spark, published_run):
+    out, rows = published_run
+    summary = _first_screen_summary(rows, risk={"passed": True, "k": 5, "min_k": 5})
+    summary["reidentification_risk"] = {"passed": True, "k": 5, "before_suppression": {"k": 1, "classes": 3}}
+    summary["jobs"]["main_etl"]["placeholders_by_type"] = {"PERSON": 4, "EMAIL_ADDRESS": 2}
+    first = _sections(render_report(str(out), summary, spark))["summary"]
+    assert first.count("Re-identification risk") == 1 and "Before suppression" not in first
+    assert first.count("Placeholders by type") == 1 and "6 <span" in first
+
+
 def test_pipeline_identifiers_are_shown_and_personal_data_in_them_is_not(spark, published_run):
     out, rows = published_run
     page = render_report(str(out), _first_screen_summary(rows), spark)

@@ -19,8 +19,11 @@ __all__ = ["OPTIONAL_FIGURES", "summary_section", "optional_figures"]
 
 #: run-summary keys rendered on the first screen when some job wrote them (each at most once,
 #: the run summary's copy first): the risk gate's figures, placeholder counts, FPE fallbacks
-OPTIONAL_FIGURES = ("reidentification_risk", "risk", "redaction", "placeholders", "format_preserving_fallbacks",
-                    "fpe_fallbacks")
+OPTIONAL_FIGURES = ("reidentification_risk", "risk", "redaction", "placeholders", "placeholders_by_type",
+                    "format_preserving_fallbacks", "fpe_fallbacks")
+#: keys that carry the same figure (a short headline first): one tile per group, the first found
+_SAME_FIGURE = (("risk", "reidentification_risk"), ("placeholders_by_type", "redaction", "placeholders"),
+                ("format_preserving_fallbacks", "fpe_fallbacks"))
 _ALERT_WHEN_NONZERO = ("format_preserving_fallbacks", "fpe_fallbacks")
 _STATUS = {
     "published": ("ok", "Published", "The leak check passed; the run is visible to readers."),
@@ -60,13 +63,13 @@ def optional_figures(summary: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """``(key, where, value)`` for each optional figure found in the run or a job summary."""
     found = []
     jobs = summary.get("jobs") if isinstance(summary.get("jobs"), Mapping) else {}
-    for key in OPTIONAL_FIGURES:
-        if summary.get(key) is not None:
-            found.append((key, "run", summary[key]))
-            continue
-        for job, js in jobs.items():
-            if isinstance(js, Mapping) and js.get(key) is not None:
-                found.append((key, str(job), js[key]))
+    for group in _SAME_FIGURE:
+        for key in group:
+            hits = [("run", summary[key])] if summary.get(key) is not None else [
+                (str(job), js[key]) for job, js in jobs.items() if isinstance(js, Mapping) and js.get(key) is not None]
+            if hits:
+                found.extend((key, where, value) for where, value in hits)
+                break
     return found
 
 
