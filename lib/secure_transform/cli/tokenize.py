@@ -157,6 +157,23 @@ _KEYS_UPGRADE_EXAMPLE = epilog(("Upgrade a key set in place (a no-op for one mad
     "secure-transform keys upgrade --key-file dev-keys.json"]))
 
 
+#: ``keys`` actions: (name, one-line help, description, worked example); all take a key source.
+_KEY_ACTIONS = (
+    ("create", "write a new random key set (refuses to overwrite one)",
+     "Write a new random key set with one active version to --key-file (created with mode 0600), "
+     "or store it as the first value of the --key-secret-id secret. Refuses to overwrite.", _KEYS_EXAMPLE),
+    ("rotate", "add a new active key version; old versions stay for decryption",
+     "Add a new key version and make it active. Earlier versions stay in the set so data "
+     "tokenized with them can still be re-identified; new tokens use the new version.", _KEYS_EXAMPLE),
+    ("show", "print the key set's versions, active version and key-check values",
+     "Print where the key set lives, its versions, which one is active and each version's "
+     "key-check value (never key material).", _KEYS_EXAMPLE),
+    ("upgrade", "store key-check values in a key set made before they existed (key material unchanged)",
+     "Add the key-check value of every version to a key set written before key-check values "
+     "existed; key material and versions stay as they are.", _KEYS_UPGRADE_EXAMPLE),
+)
+
+
 def register_keys(subparsers: Any) -> None:
     """``keys create|rotate|show`` (skipped if another module registered ``keys``)."""
     if "keys" in getattr(subparsers, "choices", {}):
@@ -168,32 +185,10 @@ def register_keys(subparsers: Any) -> None:
                                              "secret Terraform created. Key material is never printed. No Spark.",
                                  epilog=_KEYS_EXAMPLE, formatter_class=ExampleFormatter)
     actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    create = add_command(
-        actions, "create", help="write a new random key set (refuses to overwrite one)",
-        description="Write a new random key set with one active version to --key-file (created with mode 0600), "
-                    "or store it as the first value of the --key-secret-id secret. Refuses to overwrite.",
-        example=_KEYS_EXAMPLE)
-    _add_key_source(create, required=True)
-    rotate = add_command(
-        actions, "rotate", help="add a new active key version; old versions stay for decryption",
-        description="Add a new key version and make it active. Earlier versions stay in the set so data "
-                    "tokenized with them can still be re-identified; new tokens use the new version.",
-        example=_KEYS_EXAMPLE)
-    _add_key_source(rotate, required=True)
-    show = add_command(
-        actions, "show", help="print the key set's versions, active version and key-check values",
-        description="Print where the key set lives, its versions, which one is active and each version's "
-                    "key-check value (never key material).",
-        example=_KEYS_EXAMPLE)
-    _add_key_source(show, required=True)
-    upgrade = add_command(
-        actions, "upgrade", help="store key-check values in a key set made before they existed (key material unchanged)",
-        description="Add the key-check value of every version to a key set written before key-check values "
-                    "existed; key material and versions stay as they are.",
-        example=_KEYS_UPGRADE_EXAMPLE)
-    _add_key_source(upgrade, required=True)
-    for parser in (create, rotate, show, upgrade):
-        parser.set_defaults(func=_keys)
+    for name, summary, description, example in _KEY_ACTIONS:
+        action = add_command(actions, name, help=summary, description=description, example=example)
+        _add_key_source(action, required=True)
+        action.set_defaults(func=_keys)
 
 
 def register(subparsers: Any) -> None:
