@@ -1083,7 +1083,7 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
                 df = spark.read.format("avro").load(paths)
             stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0)) for r in df.groupBy(
                 F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"),
-                                                             F.sum(irregular).alias("irr")).collect()}
+                                                             F.sum(irregular).alias("irr")).collect()}  # bounded: one row per file
             counts = {k: n for k, (n, _) in stats.items()}
         except Exception:  # noqa: BLE001 - an unreadable object keeps records unknown (reported)
             continue

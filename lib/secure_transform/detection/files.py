@@ -125,7 +125,7 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
         if sep and expected_fields else F.lit(0).cast("long")
     rows = raw.groupBy("_file", "_blk", "_pid").agg(
         F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid"), F.sum(odd).alias("odd"),
-        F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect")).collect()
+        F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect")).collect()  # bounded: one row per file split, counts only
     blocks: list[dict] = []
     running: dict[str, int] = {}
     for r in sorted(rows, key=lambda r: (r["_file"], r["_blk"])):
@@ -150,7 +150,7 @@ def indexed_rows(df: Any) -> tuple[Any, list[dict]]:
     spark = df.sparkSession
     raw = df.select("*", F.col("_metadata.file_path").alias("_file"), F.col("_metadata.file_block_start").alias("_blk"),
                     F.monotonically_increasing_id().alias("_mid"))
-    rows = raw.groupBy("_file", "_blk").agg(F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid")).collect()
+    rows = raw.groupBy("_file", "_blk").agg(F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid")).collect()  # bounded: one row per file split
     blocks, running = [], {}
     for r in sorted(rows, key=lambda r: (r["_file"], r["_blk"])):
         first = running.get(r["_file"], 0)

@@ -189,7 +189,7 @@ def _scan_json_docs(spark: Any, scans: list[ObjectScan], config: DetectConfig, s
         schema = ArrayType(element) if root == "[" else element
         docs = spark.read.text(paths, wholetext=True).select(
             F.col("_metadata.file_path").alias("_file"), F.from_json("value", schema).alias("doc"))
-        bad = {spark_path_key(r["_file"]) for r in docs.where(F.col("doc").isNull()).select("_file").collect()}
+        bad = {spark_path_key(r["_file"]) for r in docs.where(F.col("doc").isNull()).select("_file").collect()}  # bounded: file paths of unparseable documents only
         for s in group:
             s.records = 1
             if spark_path_key(s.info.location.spark_path()) in bad:
@@ -246,7 +246,7 @@ def _build_detections(spark: Any, det: Any, scans_by_file: dict[str, ObjectScan]
 
     from ..macie import Detection, Occurrence
 
-    totals_rows = det.groupBy("_file", "type", "cov", "col_name").agg(F.count(F.lit(1)).alias("n")).collect()
+    totals_rows = det.groupBy("_file", "type", "cov", "col_name").agg(F.count(F.lit(1)).alias("n")).collect()  # bounded: files x types x columns, counts only
     totals: dict[tuple[str, str], dict[str, int]] = {}
     by_column: dict[str, dict[str, int]] = {}
     for r in totals_rows:
