@@ -48,18 +48,18 @@ def _near_pattern(rec: Recognizer) -> str:
     return rf"(?:(?<={kw}[\s\S]{{0,{d}}})(?:{rec.pattern})|(?:{second})(?=[\s\S]{{0,{d}}}{kw}))"
 
 
-def _extract(value: Any, pattern: str, valid: Callable[[Any], Any] | None) -> Any:
+def _extract(value: Any, pattern: str, valid: Callable[[Any], Any] | None, group: int = 0) -> Any:
     F = _F()
-    found = F.regexp_extract_all(value, F.lit(pattern), 0)
+    found = F.regexp_extract_all(value, F.lit(pattern), group)
     return F.filter(found, valid) if valid is not None else found
 
 
 def _candidates(value: Any, rec: Recognizer, flags: Any = 0) -> Any:
     """Valid candidates of every pattern of ``rec`` (distinct when there are several patterns)."""
     F = _F()
-    found = [_extract(value, rec.pattern, rec.validator)]
-    for pattern, valid, free_text_only in rec.extra_patterns:
-        extra = _extract(value, pattern, valid)
+    found = [_extract(value, rec.pattern, rec.validator, rec.pattern_group)]
+    for pattern, valid, free_text_only, *group in rec.extra_patterns:
+        extra = _extract(value, pattern, valid, group[0] if group else 0)
         if free_text_only:
             extra = F.when(~_flag(flags, NOT_PERSON_BIT), extra).otherwise(F.array().cast("array<string>"))
         found.append(extra)
@@ -153,8 +153,13 @@ def _keyword_gate(rec: Recognizer, value: Any, ctx: Any, letters: Any, mode: str
     return None
 
 
+def _column_hit(value: Any, rec: Recognizer, flags: Any) -> Any:
+    """The whole (trimmed) value has ``rec``'s column form in a column whose name says it holds that kind."""
+    return _flag(flags, COLUMN_BITS[rec.label]) & _F().trim(value).rlike(f"^(?:{rec.column_form})$")
+
+
 def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, index: int, flags: Any,
-                        mode: str) -> Any:
+                        mode: str, claimed: Any = None) -> Any:
     """array<struct<type,label,text>> of the valid matches of one recogniser in ``value``.
 
     Evaluated lazily: the skip bit, the keyword gate and the guard first, then the candidates
@@ -209,7 +214,9 @@ def _recognizer_matches(value: Any, shape: Mapping[str, Any], rec: Recognizer, i
         whole = F.trim(value)
         as_column = F.array(F.struct(F.lit(rec.label).alias("type"), F.lit(rec.label).alias("label"),
                                      whole.alias("text")))
-        column_hit = _flag(flags, COLUMN_BITS[rec.label]) & whole.rlike(f"^(?:{rec.column_form})$")
+        column_hit = _column_hit(value, rec, flags)
+        if claimed is not None:  # a cell an earlier column recogniser reports whole is one span already
+            guard = ~claimed & guard
         return F.when(~skip & column_hit, as_column).when(~skip & guard, _typed(found, rec, constant(rec.label))) \
             .otherwise(empty)
     else:  # pragma: no cover - guarded by the RECOGNIZERS table
@@ -254,8 +261,16 @@ def find_pii(value: Any, flags: Any = 0, config: DetectConfig | None = None, *,
             out.append(F.when(guard, F.concat(*family) if len(family) > 1 else family[0]).otherwise(empty))
         family, family_digits = [], 99
 
+    # A cell that a column recogniser reports whole (an address in an address column) is not
+    # searched again by the text patterns of the column recognisers after it (names): the whole
+    # value is already one span -- masked, redacted and reported as that type.
+    claimed = None
     for rec in config.recognizers:
-        matches = _recognizer_matches(value, shape, rec, RECOGNIZERS.index(rec), flags, config.mode)
+        matches = _recognizer_matches(value, shape, rec, RECOGNIZERS.index(rec), flags, config.mode, claimed)
+        if rec.keyword_rule == "column":
+            index = RECOGNIZERS.index(rec)
+            hit = _column_hit(value, rec, flags) & ~_flag(flags, 1 << (index + 32))
+            claimed = hit if claimed is None else claimed | hit
         if rec.number_family:
             family.append(matches)
             family_digits = min(family_digits, rec.min_digits)

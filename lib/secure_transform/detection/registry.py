@@ -93,7 +93,11 @@ class Recognizer:
     names it reports (default ``(label,)``), of which ``custom_types`` are custom identifiers;
     ``category``: Macie's ``SensitiveDataItemCategory`` of its managed types; ``type_of``: the
     type of one match when there are several (IBAN country, phone country code).
-    ``pattern``: candidates (Java regex); ``validator``: Column -> boolean Column over a candidate.
+    ``pattern``: candidates (Java regex); ``pattern_group``: the capturing group that is the
+    candidate (0: the whole match). A context that must precede a candidate is matched forwards
+    and the candidate taken as group 1, not written as a look-behind: Java tries a variable-length
+    look-behind at every position of every cell (the name cues cost 6x more that way).
+    ``validator``: Column -> boolean Column over a candidate.
     ``keyword_rule``: ``none`` (always reported), ``required`` (keyword in context or within
     30 characters), ``card`` (keyword chooses ``CREDIT_CARD_NUMBER`` vs ``..._(NO_KEYWORD)``),
     ``phone`` (a country code, a keyword or a layout in ``keywordless_layout``),
@@ -102,7 +106,7 @@ class Recognizer:
     ``strict_keywordless``: in strict mode a candidate matching this regex needs no keyword.
     ``text_keywordless``: (value, candidate) -> boolean Column over a valid candidate: in free text (a value
     with letters) such a candidate needs no keyword, in either mode (context and validity rules).
-    ``extra_patterns``: further ``(pattern, validator, free_text_only)`` candidates of the same
+    ``extra_patterns``: further ``(pattern, validator, free_text_only[, group])`` candidates of the same
     kind; ``free_text_only`` ones are not used in columns whose name says they hold no person.
     ``column_form``: for the ``column`` rule, the shape a whole value must have in a column whose
     name says it holds this kind (``context_flags`` sets the column bit).
@@ -126,7 +130,8 @@ class Recognizer:
     strict_keywordless: str | None = None
     text_keywordless: Callable[[Any, Any], Any] | None = None
     keywordless_layout: str | None = None
-    extra_patterns: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...] = ()
+    extra_patterns: tuple[tuple[Any, ...], ...] = ()
+    pattern_group: int = 0
     column_form: str | None = None
     needs_upper: bool = False
     min_length: int = 0
@@ -144,6 +149,11 @@ class Recognizer:
             raise ValueError(f"recogniser {self.label}: category must be one of {CATEGORIES}")
         if not self.types:
             object.__setattr__(self, "types", (self.label,))
+        if self.pattern_group and self.keyword_rule in ("required", "card", "phone"):
+            raise ValueError(f"recogniser {self.label}: keyword proximity needs the whole match (pattern_group 0)")
+        for extra in self.extra_patterns:
+            if len(extra) not in (3, 4):
+                raise ValueError(f"recogniser {self.label}: extra pattern needs (pattern, validator, free_text_only[, group])")
         if self.keyword_rule in ("required", "card") and not self.keywords:
             raise ValueError(f"recogniser {self.label}: keyword rule {self.keyword_rule} needs keywords")
 
@@ -200,6 +210,11 @@ _NOT_AFTER = (r"(?<!(?i:order|invoice|inv|ref|reference|ticket|case|tracking|tra
               r"policy|claim|member|voucher|coupon|parcel|shipment|awb)(?: ?(?:no\.?|number|num|nr|id|code|#))?"
               r"[ ]?[#:.]?[ ]?)")
 
+# The variable-length look-behinds above are tested only where a candidate can start: Java
+# evaluates a pattern's leading assertions at every position of the cell, so a one-character
+# look-ahead in front of them skips almost all positions (an assertion's order does not change a match).
+_DIGIT_NEXT = "(?=[0-9])"
+
 _SSN = r"(?<![A-Za-z0-9\-])(?<!\d[.,])\d{3}([\- ]?)\d{2}\1\d{4}(?![A-Za-z0-9\-]|[.,]\d)"
 
 # Order matters: it is the priority order of matches (and of the scrubber's replacements), and
@@ -218,15 +233,15 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     Recognizer("IBAN", _B0 + r"[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,3})?" + _B1, "none",
                validator=V.iban_valid, category="FINANCIAL_INFORMATION", types=_IBAN_TYPES, custom_types=("IBAN",),
                type_of=V.iban_type, needs_upper=True, guard_shape=r"[A-Z]{2}[0-9]{2}", number_shaped=True),
-    Recognizer("CREDIT_CARD_NUMBER", _B0 + _NOT_AFTER + _NOT_IN_IBAN + r"(?<!\d[.,])\d(?:[ \-]?\d){11,18}" + _B1N,
+    Recognizer("CREDIT_CARD_NUMBER", _B0 + _DIGIT_NEXT + _NOT_AFTER + _NOT_IN_IBAN + r"(?<!\d[.,])\d(?:[ \-]?\d){11,18}" + _B1N,
                "card", CARD_KEYWORDS, V.card_valid, category="FINANCIAL_INFORMATION", types=_CARD_TYPES, min_digits=12,
                guard_shape=r"[0-9](?:[ -]?[0-9]){11}", number_family=True, number_shaped=True),
     Recognizer("USA_SOCIAL_SECURITY_NUMBER", _SSN, "required", SSN_KEYWORDS, V.ssn_valid,
                strict_keywordless=r"\d{3}([\- ])\d{2}\1\d{4}",
                text_keywordless=lambda value, m: V.ssn_in_text(value, m, keyword_regex(ABA_KEYWORDS, in_name=False),
-                                                               _NOT_AFTER + _SSN), min_digits=9,
+                                                               _DIGIT_NEXT + _NOT_AFTER + _SSN), min_digits=9,
                guard_shape=r"[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}", number_family=True, number_shaped=True),
-    Recognizer("PHONE_NUMBER", r"(?<![A-Za-z0-9+])" + _NOT_AFTER + _NOT_IN_IBAN
+    Recognizer("PHONE_NUMBER", r"(?<![A-Za-z0-9+])(?=[0-9(+])" + _NOT_AFTER + _NOT_IN_IBAN
                + r"(?:\(?\+\d{1,3}\)?[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?(?:\d[ .\-]?){5,12}\d"
                r"|(?:1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-]?)[2-9]\d{2}[ .\-]?\d{4}"
                r"|\(0\d{1,4}\) ?(?:\d[ .\-]?){5,9}\d|0(?:\d[ .\-/]?){7,13}\d"
@@ -236,7 +251,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                type_of=V.phone_type, keywordless_layout=PHONE_LAYOUT, min_digits=8,
                guard_shape=r"\+[0-9]|[0-9](?:[ ./()/-]{0,2}[0-9]){8}", number_family=True, number_shaped=True),
     # free text: a valid routing number needs no keyword, unless the text names it an SSN
-    Recognizer("ABA_ROUTING_NUMBER", r"(?<![A-Za-z0-9.,\-])" + _NOT_AFTER + r"\d{9}(?![A-Za-z0-9]|[.,]\d)",
+    Recognizer("ABA_ROUTING_NUMBER", r"(?<![A-Za-z0-9.,\-])" + _DIGIT_NEXT + _NOT_AFTER + r"\d{9}(?![A-Za-z0-9]|[.,]\d)",
                "required", ABA_KEYWORDS, V.aba_checksum_valid,
                text_keywordless=lambda value, m: ~value.rlike(keyword_regex(SSN_KEYWORDS, in_name=False)),
                category="CUSTOM_IDENTIFIER", custom_types=("ABA_ROUTING_NUMBER",), min_digits=9,
@@ -262,11 +277,11 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                                (_B0 + STREET_GLUED, None, False), (_B0 + PO_BOX, None, False)),
                column_form=r"(?=[\s\S]*\d)(?=[\s\S]*\p{L}{2}[\s\S]*\s[\s\S]*\p{L}{2})[\s\S]{6,300}",
                guard_shape=STREET_WORDS),
-    Recognizer("NAME", rf"(?<={NAME_CUES_BEFORE}[ ,:]{{1,2}}){FULL_NAME}(?![\p{{L}}])", "column",
-               validator=V.person_name_valid,
+    Recognizer("NAME", rf"{NAME_CUES_BEFORE}[ ,:]{{1,2}}({FULL_NAME})(?![\p{{L}}])", "column",
+               validator=V.person_name_valid, pattern_group=1,
                extra_patterns=((rf"(?<![\p{{L}}\p{{N}}'\-]){FULL_NAME}(?={NAME_CUES_AFTER})", V.person_name_valid, False),
-                               (rf"(?<={HONORIFIC} ){NAME_PART}(?![ \-]?\p{{Lu}})(?![\p{{L}}])", V.person_name_valid,
-                                False),
+                               (rf"{HONORIFIC} ({NAME_PART})(?![ \-]?\p{{Lu}})(?![\p{{L}}])", V.person_name_valid,
+                                False, 1),
                                (rf"(?<![\p{{L}}\p{{N}}'\-.]){FULL_NAME}(?![\p{{L}}])", V.given_name_first, True)),
                column_form=rf"(?:{HONORIFIC} )?{COLUMN_NAME_FORMS}", placeholder_name="PERSON",
                guard_shape=r"\p{Lu}[\p{Ll}'\u2019]+\.?,?[ \-](?:\p{Ll}{1,4}\.?[ \-]){0,2}\p{Lu}"),
