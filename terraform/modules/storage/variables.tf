@@ -3,8 +3,8 @@ variable "bucket_name_prefix" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,47}[a-z0-9]$", var.bucket_name_prefix)) && !can(regex("^xn--|--", var.bucket_name_prefix))
-    error_message = "The bucket_name_prefix must be 3-49 lowercase letters, digits or single '-', starting and ending with a letter or digit."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,47}[a-z0-9]$", var.bucket_name_prefix)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|--", var.bucket_name_prefix))
+    error_message = "The bucket_name_prefix must be 3-49 lowercase letters, digits or single '-', starting and ending with a letter or digit, and not start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)."
   }
 }
 
