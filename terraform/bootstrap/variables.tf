@@ -28,6 +28,9 @@ variable "owner" {
   }
 }
 
+# Validated here although modules/s3_bucket and modules/s3_log_bucket check the bucket-name rule too:
+# this root derives <name>-access-logs (hence at most 51 characters) and the KMS alias
+# alias/<name> (no dots) from it.
 variable "state_bucket_name" {
   description = "Globally unique name of the state bucket (its access-log bucket is <name>-access-logs)."
   type        = string
