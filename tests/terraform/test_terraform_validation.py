@@ -32,7 +32,7 @@ from secure_transform.errors import ConfigError
 from secure_transform.io import parse_location
 from secure_transform.masking import parse_masking_policy
 
-from tfhcl import MODULES, REPO, TF_ROOT, blocks, expr, load_file, locals_of, optional_attributes, variables
+from tfhcl import MODULES, REPO, TF_ROOT, attrs, blocks, expr, load_file, locals_of, optional_attributes, variables
 
 TERRAFORM = Path(sys.executable).parent / "terraform"
 ENVS = sorted(p.stem for p in (TF_ROOT / "envs").glob("*.tfvars"))
@@ -126,6 +126,39 @@ MODULE_OUTPUT_STANDINS = {
 }
 
 
+# Required inputs of a nested module that its caller computes from resources: stand-ins.
+NESTED_INPUT_STANDINS = {
+    "bucket": '"valid-bucket"',
+    "access_log_bucket": '"valid-access-logs"',
+    "source_bucket_names": '["valid-bucket"]',
+    "kms_key_arn": f'"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"',
+}
+
+
+def _write_reduced_module(source: Path, modules_dir: Path, outputs: list[str]) -> None:
+    """A module reduced to its variables, the given outputs and its own module calls (storage's
+    buckets), which pass on its variables as written: a value a module hands on unchanged meets
+    the nested module's rules too."""
+    target = modules_dir / source.name
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / "variables.tf", target / "variables.tf")
+    calls = []
+    for block in blocks("module", source):
+        nested = (source / str(block.body["source"])).resolve()
+        required = {name for name, body in variables(nested).items() if "default" not in body}
+        lines = [f'module "{block.name}" {{', f'  source = "{block.body["source"]}"']
+        for attribute, value in attrs(block.body).items():
+            if attribute == "source":
+                continue
+            if re.fullmatch(r"var\.\w+", expr(value)):
+                lines.append(f"  {attribute} = {expr(value)}")
+            elif attribute in required:
+                lines.append(f"  {attribute} = {NESTED_INPUT_STANDINS[attribute]}")
+        calls.append("\n".join(lines + ["}", ""]))
+        _write_reduced_module(nested, modules_dir, [])
+    (target / "main.tf").write_text("\n".join([EXPERIMENT, *outputs, *calls]))
+
+
 @pytest.fixture(scope="module")
 def root_harness(tmp_path_factory) -> Path:
     """The root configuration as written (variables, locals, module calls), each module reduced to
@@ -144,13 +177,9 @@ def root_harness(tmp_path_factory) -> Path:
     used = set(re.findall(r"\bmodule\.(\w+\.\w+)", main))
     assert used == set(MODULE_OUTPUT_STANDINS), "the root reads other module outputs: extend MODULE_OUTPUT_STANDINS"
     for block in blocks("module", TF_ROOT):
-        source = (TF_ROOT / str(block.body["source"])).resolve()
-        target = harness / "modules" / source.name
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source / "variables.tf", target / "variables.tf")
         outputs = [f'output "{key.split(".")[1]}" {{\n  value = {value}\n}}\n'
                    for key, value in MODULE_OUTPUT_STANDINS.items() if key.split(".")[0] == block.name]
-        (target / "main.tf").write_text(EXPERIMENT + "\n" + "\n".join(outputs))
+        _write_reduced_module((TF_ROOT / str(block.body["source"])).resolve(), harness / "modules", outputs)
     result = _run(["init", "-input=false", "-no-color"], harness)
     assert result.returncode == 0, result.stderr
     return harness
@@ -425,7 +454,9 @@ ROOT_INVALID_CASES = [
     ("temp_expiration_days", 0, "storage", "temp_expiration_days must be between 1 and 90"),
     ("quarantine_expiration_days", 3, "storage", "quarantine_expiration_days must be between 7 and 3650"),
     ("reidentified_expiration_days", 31, "storage", "reidentified_expiration_days must be between 1 and 30"),
-    ("access_log_expiration_days", 30, "storage", "access_log_expiration_days must be at least 365"),
+    # storage hands it to modules/s3_log_bucket (module "access_logs"), whose rule it is
+    ("access_log_expiration_days", 30, "access_logs", "expiration_days must be a whole number >= 365"),
+    ("access_log_expiration_days", 400.5, "access_logs", "expiration_days must be a whole number >= 365"),
     ("macie_results_object_lock", {"mode": "AUDIT", "days": 1}, "storage", "mode must be GOVERNANCE or COMPLIANCE"),
     ("macie_results_object_lock", {"mode": "GOVERNANCE", "days": 0}, "storage", "and days >= 1"),
     ("glue_version", "4.0", "glue", 'glue_version must be "5.0"'),

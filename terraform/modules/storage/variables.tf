@@ -1,3 +1,7 @@
+# Inputs handed unchanged to modules/s3_bucket or modules/s3_log_bucket are validated there; the
+# rules here are this module's own: the bucket naming scheme and each zone's retention policy
+# (narrower than the generic bucket modules allow).
+
 variable "bucket_name_prefix" {
   description = "Globally unique prefix of every bucket name; buckets are named <prefix>-<zone> (e.g. <prefix>-macie-results, the longest, must stay within 63 characters)."
   type        = string
@@ -86,25 +90,15 @@ variable "reidentified_expiration_days" {
 }
 
 variable "access_log_expiration_days" {
-  description = "Days S3 server access logs are kept (at least one year)."
+  description = "Days S3 server access logs are kept: a whole number of at least 365 (validated by modules/s3_log_bucket, which this value is handed to)."
   type        = number
   default     = 400
-
-  validation {
-    condition     = var.access_log_expiration_days >= 365
-    error_message = "The access_log_expiration_days must be at least 365."
-  }
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "Days noncurrent object versions are kept in the zone buckets."
+  description = "Days noncurrent object versions are kept in the zone buckets: a whole number >= 1 (validated by modules/s3_bucket)."
   type        = number
   default     = 90
-
-  validation {
-    condition     = var.noncurrent_version_expiration_days >= 1
-    error_message = "The noncurrent_version_expiration_days must be at least 1."
-  }
 }
 
 variable "force_destroy" {
