@@ -144,7 +144,8 @@ variable "availability_zone_ids" {
 
 # --- Keys, logs, retention -----------------------------------------------------------------------
 # Validated by modules/kms (deletion window), modules/network and modules/glue (log retention) and
-# modules/storage (expirations, Object Lock).
+# modules/storage (zone expirations, Object Lock; the access-log expiry by modules/s3_log_bucket,
+# which storage hands it to).
 
 variable "kms_deletion_window_days" {
   description = "Waiting period before a scheduled KMS key deletion takes effect."
