@@ -36,8 +36,8 @@ variable "state_bucket_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,49}[a-z0-9]$", var.state_bucket_name)) && !can(regex("^xn--|--", var.state_bucket_name))
-    error_message = "The state_bucket_name must be 3-51 lowercase letters, digits or single '-' (room for the -access-logs suffix)."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,49}[a-z0-9]$", var.state_bucket_name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|--", var.state_bucket_name))
+    error_message = "The state_bucket_name must be 3-51 lowercase letters, digits or single '-' (room for the -access-logs suffix), and not start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)."
   }
 }
 

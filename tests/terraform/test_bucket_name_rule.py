@@ -24,7 +24,7 @@ import pytest
 from secure_transform import io as sio
 from secure_transform.errors import ConfigError
 
-from tfhcl import MODULES, TF_ROOT, expr, locals_of, validations, variables
+from tfhcl import MODULES, TF_ROOT, blocks, expr, locals_of, validations, variables
 
 TERRAFORM = Path(sys.executable).parent / "terraform"
 
@@ -89,15 +89,18 @@ BUCKET_INPUTS = [
     ("macie", "raw_bucket_name", "string", False),
     ("macie", "results_bucket_name", "string", False),
 ]
-# Prefixes, not names: storage derives <prefix>-<zone> (its own rule, checked below for soundness);
-# bootstrap's root derives <name>-access-logs and hands both names to the modules above.
+# Prefixes, not names: storage derives <prefix>-<zone> (its own rule, checked below for soundness),
+# as bootstrap's root derives <name>-access-logs from state_bucket_name.
 NOT_BUCKET_NAMES = {("storage", "bucket_name_prefix")}
+BOOTSTRAP = TF_ROOT / "bootstrap"
 
 PREFIXES = [
     ("acme-smt-prod-euw1", True),
     ("abc", True),
     ("a" * 49, True),
     ("a" * 50, False),  # <prefix>-macie-results would exceed 63 characters
+    ("a" * 51, False),  # (the longest state bucket name: <name>-access-logs has 63)
+    ("a" * 52, False),
     ("ab", False),
     ("Acme", False),
     ("acme.smt", False),
@@ -215,9 +218,12 @@ def terraform_verdicts(tmp_path_factory) -> dict[str, bool]:
             verdict = " && ".join(f"({_substitute(c, variable, literal)})" for c in conditions)
             cases.append((f"{module}.{variable}.{index}", verdict))
     prefix_conditions = [expr(v["condition"]) for v in validations(variables(MODULES / "storage")["bucket_name_prefix"])]
+    state_conditions = [expr(v["condition"]) for v in validations(variables(BOOTSTRAP)["state_bucket_name"])]
     for index, (prefix, _) in enumerate(PREFIXES):
         verdict = " && ".join(f"({_substitute(c, 'bucket_name_prefix', json.dumps(prefix))})" for c in prefix_conditions)
         cases.append((f"prefix.{index}", verdict))
+        verdict = " && ".join(f"({_substitute(c, 'state_bucket_name', json.dumps(prefix))})" for c in state_conditions)
+        cases.append((f"state.{index}", verdict))
     lines = ["locals {", "  verdicts = {"] + [f'    "{key}" = {value}' for key, value in cases] + ["  }", "}", "",
              'output "verdicts" {', "  value = local.verdicts", "}", ""]
     (harness / "main.tf").write_text("\n".join(lines))
@@ -258,3 +264,16 @@ def test_storage_prefix_rule_only_yields_valid_bucket_names(terraform_verdicts):
                 assert sio.bucket_name_problem(name) is None and "." not in name, name
     # the root derives the same names as modules/storage
     assert 'zone => "${var.bucket_name_prefix}-${zone}"' in expr(locals_of(TF_ROOT)["bucket_name"])
+
+
+def test_bootstrap_state_bucket_rule_only_yields_valid_bucket_names(terraform_verdicts):
+    """bootstrap creates <name> and <name>-access-logs (s3_bucket, s3_log_bucket) and alias/<name>."""
+    for index, (name, _) in enumerate(PREFIXES):
+        derived = [name, f"{name}-access-logs"]
+        expected = all(sio.bucket_name_problem(n) is None and "." not in n for n in derived) and "--" not in name
+        assert terraform_verdicts[f"state.{index}"] is expected, f"state_bucket_name {name!r}"
+    module_inputs = {(b.name, key): value for b in blocks("module", BOOTSTRAP)
+                     for key, value in b.body.items() if key in ("bucket", "source_bucket_names")}
+    assert module_inputs == {("state_access_logs", "bucket"): "${var.state_bucket_name}-access-logs",
+                             ("state_access_logs", "source_bucket_names"): ["${var.state_bucket_name}"],
+                             ("state", "bucket"): "${var.state_bucket_name}"}
