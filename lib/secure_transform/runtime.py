@@ -171,6 +171,8 @@ class JobRuntime:
             if fmt in ("csv", "tsv"):
                 format_options = {"withHeader": options.get("header", "true") == "true",
                                   "separator": options.get("sep", "\t" if fmt == "tsv" else ",")}
+                if options.get("multiLine") == "true":  # records spanning lines (quoted newlines)
+                    format_options["multiLine"] = True
             dyf = self.glue_context.create_dynamic_frame.from_options(
                 connection_type="s3",
                 connection_options={"paths": [loc.uri], "recurse": True},
