@@ -201,7 +201,7 @@ def test_a_record_spanning_lines_is_masked_as_one_record_and_marked_for_main_etl
     assert not (zone["q"] / "objects" / "g/multi.csv").exists()
     marker = json.loads((zone["masked"] / "_multiline_records" / "g/multi.csv.json").read_text())
     assert marker == {"object": "g/multi.csv", "bytes": (zone["masked"] / "g/multi.csv").stat().st_size,
-                      "records": 1, "records_spanning_lines": 1}
+                      "records": 1, "records_spanning_lines": 1, "lines_with_bare_carriage_return": 0}
     assert sorted(p.name for p in (zone["masked"] / "_multiline_records").rglob("*.json")) == ["multi.csv.json"]
 
 

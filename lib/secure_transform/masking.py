@@ -309,6 +309,7 @@ class ObjectPlan:
     deferred_whole: list = field(default_factory=list)  # capped detections in declared columns
     irregular: Any = None  # detection.records.LineIssues of a CSV/TSV object (line numbers only)
     output_bytes: int | None = None  # size of the object written to the masked zone
+    bare_cr_lines: int = 0  # CSV/TSV lines holding a \r before their end (main_etl reads them with multiLine)
     malformed: list = field(default_factory=list)  # records quarantined as rows: reason, line, digest
     classified: dict = field(default_factory=dict)  # column number -> {type}: every value masked as it
     classified_columns: list = field(default_factory=list)  # audit records of classified columns
@@ -690,6 +691,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
     first = det.csv_header_fields(plan.info.location, sep, session)
     lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None)
     total = sum(b["lines"] for b in blocks)
+    plan.bare_cr_lines = sum(b.get("bare_cr_lines", 0) for b in blocks)
     lines = _without_irregular_records(plan, lines, blocks, sep, first, has_header)
     # Macie rows are records: a record spanning lines is one row, addressed by its first line here
     rows = plan.irregular.rows if plan.irregular is not None else det.RowMap()
@@ -1063,7 +1065,9 @@ class MaskingOutcome:
             "malformed_records_quarantined": len(malformed),
             # records whose quoted fields span lines, masked and written as records (multiline.py)
             "records_spanning_lines": sum(_spanning(p) for p in masked + passed),
-            "objects_with_records_spanning_lines": sum(1 for p in masked + passed if _spanning(p)),
+            "lines_with_bare_carriage_return": sum(_bare_cr(p) for p in masked + passed),
+            # objects main_etl reads with Spark's multiLine CSV (records spanning lines or a bare \r)
+            "objects_read_as_multiline": sum(1 for p in masked + passed if _spanning(p) or _bare_cr(p)),
             "malformed_records": malformed[:1000],
             "records_unknown": [p.key for p in quarantined if p.records is None],
             # objects whose rows could not be counted (damaged, unreadable): outside rows_in, shown here
@@ -1096,21 +1100,23 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
             continue
         try:
             irregular = F.lit(0)
+            cr = F.lit(0)
             if fmt in ("csv", "tsv", "jsonl"):
                 df = spark.read.option("lineSep", "\n").text(paths)
                 if fmt != "jsonl":  # quote parity / blank lines: records, not physical lines
                     irregular = ((F.size(F.split("value", '"')) - 1) % 2) * 1000000 + F.col("value").rlike(
                         "^\r?$").cast("int")
+                    cr = det.bare_cr(F.col("value")).cast("int")
             elif fmt == "json":
                 df = spark.read.option("multiLine", "true").json(paths)
             elif fmt == "parquet":
                 df = spark.read.parquet(*paths)
             else:
                 df = spark.read.format("avro").load(paths)
-            stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0)) for r in df.groupBy(
-                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"),
-                                                             F.sum(irregular).alias("irr")).collect()}  # bounded: one row per file
-            counts = {k: n for k, (n, _) in stats.items()}
+            stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0), int(r["cr"] or 0)) for r in df.groupBy(
+                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"), F.sum(irregular).alias("irr"),
+                                                             F.sum(cr).alias("cr")).collect()}  # bounded: one row per file
+            counts = {k: n for k, (n, _, _) in stats.items()}
         except Exception:  # noqa: BLE001 - an unreadable object keeps records unknown (reported)
             continue
         for p in group:
@@ -1121,12 +1127,30 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
                 fields = [f.strip() for f in det.csv_header_fields(p.info.location, "\t" if fmt == "tsv" else ",",
                                                                  session)]
                 n -= 1 if det.header_like(fields) else 0
-                odd, blank = divmod(stats[det.spark_path_key(p.info.location.spark_path())][1], 1000000)
+                _, irregular_lines, p.bare_cr_lines = stats[det.spark_path_key(p.info.location.spark_path())]
+                odd, blank = divmod(irregular_lines, 1000000)
                 n -= blank  # blank lines are not records
                 if odd and p.action == "pass":
                     needs_rows.append(p)  # quoted newlines or unbalanced quotes: take them out row by row
+                elif odd:  # a quarantined object: records, not lines (a record spanning lines counts once)
+                    n = _quarantined_csv_records(spark, p, "\t" if fmt == "tsv" else ",", fields, session) or n
             p.records = n
     return needs_rows
+
+
+def _quarantined_csv_records(spark: Any, plan: ObjectPlan, sep: str, first: list[str], session: Any) -> int | None:
+    """Records of a quarantined CSV/TSV object with odd-quote lines, paired as masking would
+    (None when there are too many irregular lines to pair)."""
+    from .detection.records import TooManyIrregularLines, line_issues
+
+    lines, blocks = det.indexed_lines(spark, [plan.info.location.spark_path()], sep=sep,
+                                      expected_fields=len(first) or None)
+    files = sorted({b["file"] for b in blocks})
+    try:
+        issues = line_issues(lines, blocks, sep, {f: len(first) for f in files} if first else None)
+    except TooManyIrregularLines:
+        return None
+    return sum(i.records(det.header_like(first)) for i in issues.values())
 
 
 def _spanning(plan: ObjectPlan) -> int:
@@ -1134,6 +1158,11 @@ def _spanning(plan: ObjectPlan) -> int:
     if plan.action == "quarantine" or plan.irregular is None:
         return 0
     return len(plan.irregular.spans)
+
+
+def _bare_cr(plan: ObjectPlan) -> int:
+    """Lines with a \r before their end in the object written to the masked zone (0 when none was)."""
+    return 0 if plan.action == "quarantine" else plan.bare_cr_lines
 
 
 def _write_malformed_rows(plans: Sequence[ObjectPlan], quarantine: sio.Location, run_id: str, session: Any) -> None:
@@ -1321,7 +1350,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             pass
     # main_etl reads the objects whose records span lines with Spark's multiLine CSV (multiline.py)
     multiline.update_markers(target, [(p.key, p.output_bytes if p.output_bytes is not None else p.info.size,
-                                       p.records or 0, _spanning(p)) for p in outcome.plans], session)
+                                       p.records or 0, _spanning(p), _bare_cr(p)) for p in outcome.plans], session)
     _name_damaged_streams(outcome.plans, session)
     _write_malformed_rows(outcome.plans, quarantine, run_id, session)
     quarantined = [p for p in outcome.plans if p.action == "quarantine"]

@@ -9,7 +9,7 @@ detections) and :mod:`.job` (the detector job entry). Other modules use only the
 """
 
 from .expressions import MATCH_TYPE, PLACEHOLDERS, cell_shape, digit_count, explode_matches, find_pii, redact_pii_spans, type_spans
-from .files import (FORMATS, MIME_TYPES, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
+from .files import (FORMATS, MIME_TYPES, bare_cr, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
                     indexed_rows, json_leaves, object_format, read_head, sniff_json, spark_path_key)
 from .frame import NUMBER_MIN_MAGNITUDE, detect_pii, scannable
 from .job import detect_objects, format_summary, run_detect_pii
@@ -37,6 +37,7 @@ __all__ = [
     "RowMap",
     "aba_checksum_valid",
     "avro_available",
+    "bare_cr",
     "cell_shape",
     "context_flags",
     "csv_fields",
