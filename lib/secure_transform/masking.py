@@ -689,7 +689,7 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
             if column > len(header) or header[column - 1] != name.strip():
                 raise Quarantine("column_mismatch")
     first = det.csv_header_fields(plan.info.location, sep, session)
-    lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None)
+    lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None, count_bare_cr=True)
     total = sum(b["lines"] for b in blocks)
     plan.bare_cr_lines = sum(b.get("bare_cr_lines", 0) for b in blocks)
     lines = _without_irregular_records(plan, lines, blocks, sep, first, has_header)
@@ -1106,7 +1106,7 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
                 if fmt != "jsonl":  # quote parity / blank lines: records, not physical lines
                     irregular = ((F.size(F.split("value", '"')) - 1) % 2) * 1000000 + F.col("value").rlike(
                         "^\r?$").cast("int")
-                    cr = det.bare_cr(F.col("value")).cast("int")
+                    cr = det.bare_cr("value").cast("int")
             elif fmt == "json":
                 df = spark.read.option("multiLine", "true").json(paths)
             elif fmt == "parquet":

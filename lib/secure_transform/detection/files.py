@@ -102,7 +102,7 @@ def spark_path_key(path: str) -> str:
 
 
 def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
-                  expected_fields: int | None = None) -> tuple[Any, list[dict]]:
+                  expected_fields: int | None = None, count_bare_cr: bool = False) -> tuple[Any, list[dict]]:
     """Lines of text files with their 1-based line numbers, and per-split statistics.
 
     Returns ``(df, blocks)``: ``df`` has ``value`` (the line without ``\\n``; a ``\\r`` of a CRLF
@@ -110,9 +110,10 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
     keeps); ``blocks`` (one small dict per file split, collected: bounded by the number of splits)
     carries ``file``, ``pid``, ``lines``, ``first_line``, ``odd_quote_lines`` (lines with an odd
     number of double quotes: a CSV record spanning lines, or an unbalanced quote) and
-    ``blank_lines`` (empty or ``\r`` only: not CSV records) and ``bare_cr_lines`` (a ``\r`` before
-    the line's end: one line here, but a line break to Spark's line-based CSV reader, so main_etl
-    must read such an object with ``multiLine``). See :mod:`.records`.
+    ``blank_lines`` (empty or ``\r`` only: not CSV records) and, with ``count_bare_cr`` (masking
+    only: it costs a little of this scan), ``bare_cr_lines`` (a ``\r`` before the line's end:
+    one line here, but a line break to Spark's line-based CSV reader, so main_etl must read such an
+    object with ``multiLine``). See :mod:`.records`.
     """
     F = _F()
     raw = spark.read.option("lineSep", "\n").text(list(paths)).select(
@@ -128,7 +129,8 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
     rows = raw.groupBy("_file", "_blk", "_pid").agg(
         F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid"), F.sum(odd).alias("odd"),
         F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect"),
-        F.sum(bare_cr(F.col("value")).cast("long")).alias("bare_cr")).collect()  # bounded: one row per file split, counts only
+        F.sum(bare_cr("value").cast("long") if count_bare_cr else F.lit(0)).alias("bare_cr")
+    ).collect()  # bounded: one row per file split, counts only
     blocks: list[dict] = []
     running: dict[str, int] = {}
     for r in sorted(rows, key=lambda r: (r["_file"], r["_blk"])):
@@ -147,11 +149,14 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
     return df, blocks
 
 
-def bare_cr(line: Any) -> Any:
-    """Does a line (split at ``\n``) hold a ``\r`` before its end (not a CRLF line ending)?"""
+def bare_cr(name: str = "value") -> Any:
+    """Does the line in column ``name`` (split at ``\n``) hold a ``\r`` before its end (not only a
+    CRLF ending)? Byte searches and a trim from the end: a position check (``instr`` vs
+    ``length``, both counting characters) tripled the cost of a CRLF file's first scan."""
     F = _F()
-    at = F.instr(line, "\r")
-    return (at > 0) & (at < F.length(line))
+    line = F.col(name)
+    trimmed = F.expr(f"trim(TRAILING chr(13) FROM `{name}`)")
+    return line.contains("\r") & (trimmed.contains("\r") | line.endswith("\r\r"))
 
 
 def indexed_rows(df: Any) -> tuple[Any, list[dict]]:
