@@ -141,9 +141,7 @@ def joined_records(lines: Any, spans: dict[str, Any]) -> Any:
     if not spans:
         return lines
     F = _F()
-    rows = [(f, int(s), int(e)) for f, pairs in spans.items() for s, e in pairs]
-    span_lines = lines.sparkSession.createDataFrame(rows, "_file string, _s long, _e long").select(
-        "_file", F.explode(F.sequence("_s", "_e")).alias("_line"), F.col("_s").alias("_start"))
+    span_lines = _span_lines(lines.sparkSession, [(f, int(s), int(e)) for f, pairs in spans.items() for s, e in pairs])
     inside = F.col("_file").isin(list(spans))
     marked = lines.where(inside).join(span_lines, ["_file", "_line"], "left")
     single = marked.where(F.col("_start").isNull()).select(*lines.columns)
@@ -163,17 +161,24 @@ def _joined_text() -> Any:
 MAX_PAIRING_ROUNDS = 8  # each round is one Spark job over the object's lines
 
 
-def _span_field_counts(lines: Any, spans: list[tuple[int, int]], sep: str) -> dict[int, int]:
-    """Fields of each candidate span's joined text, parsed with the same quoting rules (one job)."""
+def _span_lines(spark: Any, rows: list[tuple]) -> Any:
+    """(``_file``,) ``_line``, ``_start`` for every line of the given (file,) first, last spans: a
+    join table, so the plan stays one join however many spans there are (a chain of ``when``
+    per span overflowed the JVM stack at 1,000 spans)."""
     F = _F()
-    start = F.lit(None).cast("long")
-    inside = F.lit(False)
-    for first, last in spans:
-        start = F.when(F.col("_line").between(first, last), F.lit(first)).otherwise(start)
-        inside = inside | F.col("_line").between(first, last)
-    text = _joined_text()
-    return {int(r["s"]): int(r["n"]) for r in lines.where(inside).groupBy(start.alias("s")).agg(
-        F.size(csv_fields(text, sep)).alias("n")).collect()}  # one row per candidate span: counts only
+    keys = ["_file"] if rows and len(rows[0]) == 3 else []
+    schema = ", ".join([f"{k} string" for k in keys] + ["_s long", "_e long"])
+    return spark.createDataFrame(rows, schema).select(
+        *keys, F.explode(F.sequence("_s", "_e")).alias("_line"), F.col("_s").alias("_start"))
+
+
+def _span_field_counts(lines: Any, spans: list[tuple[int, int]], sep: str) -> dict[int, int]:
+    """Fields of each candidate span's joined text, parsed with the same quoting rules (one job;
+    ``lines`` of one file)."""
+    F = _F()
+    inside = lines.join(_span_lines(lines.sparkSession, [(int(s), int(e)) for s, e in spans]), "_line")
+    return {int(r["s"]): int(r["n"]) for r in inside.groupBy(F.col("_start").alias("s")).agg(
+        F.size(csv_fields(_joined_text(), sep)).alias("n")).collect()}  # one row per candidate span: counts only
 
 
 def _checked_spans(lines: Any, odd: list[int], sep: str, expected: int) -> tuple[list, list]:
