@@ -231,3 +231,29 @@ def test_an_object_with_many_records_spanning_lines_is_paired_in_one_plan(spark,
                      run_id="many").summary()
     assert (s["rows_in"], s["rows_out"], s["records_spanning_lines"]) == (1200, 1200, 1200)
     assert (tmp_path / "m" / "many.csv").read_bytes() == (tmp_path / "raw" / "many.csv").read_bytes()
+
+
+@pytest.mark.parametrize("options, expected", [({"multiLine": "true"}, True), ({}, None)])
+def test_on_glue_the_multiline_read_is_a_dynamic_frame_format_option(spark, options, expected):
+    from secure_transform.runtime import JobRuntime
+
+    calls = []
+
+    class Frame:
+        def toDF(self):  # noqa: N802 - Glue's name
+            return spark.createDataFrame([("1",)], "id string")
+
+    class Reader:
+        def from_options(self, **kw):
+            calls.append(kw)
+            return Frame()
+
+    class Glue:
+        create_dynamic_frame = Reader()
+
+    rt = JobRuntime(job_name="main_etl", spark=spark, args={}, is_glue=True, glue_context=Glue())
+    rt.read(sio.parse_location("s3://masked-bucket/in", "x"), "csv", ctx="main_etl_source",
+            options={"header": "true", "sep": ",", **multiline.READ_OPTIONS, **options})
+    [call] = calls
+    assert call["format"] == "csv" and call["transformation_ctx"] == "main_etl_source"
+    assert call["format_options"].get("multiLine") is expected and call["format_options"]["separator"] == ","
