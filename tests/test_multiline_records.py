@@ -257,3 +257,5 @@ def test_on_glue_the_multiline_read_is_a_dynamic_frame_format_option(spark, opti
     [call] = calls
     assert call["format"] == "csv" and call["transformation_ctx"] == "main_etl_source"
     assert call["format_options"].get("multiLine") is expected and call["format_options"]["separator"] == ","
+    # the markers are never read as data (Spark skips hidden folders; the Glue lister is told to)
+    assert "_multiline_records/**" in json.loads(call["connection_options"]["exclusions"])

@@ -8,7 +8,8 @@ cannot split a file). So main_etl turns it on only when an input needs it, and m
 which ones do: for each masked-zone object holding records that span lines (or a ``\r`` inside a
 line, which Spark's line-based reader would take for a line break), masking writes a
 small marker ``<masked zone>/_multiline_records/<key>.json`` (the object's size and counts, no
-values). Hidden folders are skipped by listings and by Spark, so the marker is never read as data.
+values). Hidden folders are skipped by listings and by Spark (the Glue read excludes the folder),
+so the marker is never read as data.
 A marker whose size no longer matches its object is stale and ignored.
 """
 
