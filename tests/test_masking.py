@@ -193,18 +193,24 @@ def test_unmaskable_objects_go_to_quarantine_with_a_reason(zone, key, reason):
     assert "219-09-9999" not in json.dumps(record)
 
 
-def test_a_record_spanning_lines_is_a_quarantined_row_and_the_rest_of_the_object_is_masked(zone):
-    assert (zone["masked"] / "g/multi.csv").read_text() == "id,memo\n"
-    assert zone["summary"]["malformed_records"] == [
-        {"object": "g/multi.csv", "line": 2, "lines": 2, "reason": "multiline_record"}]
+def test_a_record_spanning_lines_is_masked_as_one_record_and_marked_for_main_etl(zone):
+    # Macie's row 2 is the record on lines 2-3; the SSN on its second line is masked in place
+    assert (zone["masked"] / "g/multi.csv").read_text() == 'id,memo\n1,"line one\n[USA_SOCIAL_SECURITY_NUMBER]"\n'
+    assert zone["summary"]["malformed_records"] == []
+    assert zone["summary"]["records_spanning_lines"] == 1
     assert not (zone["q"] / "objects" / "g/multi.csv").exists()
+    marker = json.loads((zone["masked"] / "_multiline_records" / "g/multi.csv.json").read_text())
+    assert marker == {"object": "g/multi.csv", "bytes": (zone["masked"] / "g/multi.csv").stat().st_size,
+                      "records": 1, "records_spanning_lines": 1, "lines_with_bare_carriage_return": 0}
+    assert sorted(p.name for p in (zone["masked"] / "_multiline_records").rglob("*.json")) == ["multi.csv.json"]
 
 
 def test_summary_accounts_for_every_record_and_alerts_once(zone):
     s = zone["summary"]
     assert (s["objects"], s["objects_masked"], s["objects_passed_through"], s["objects_quarantined"]) == (14, 6, 1, 7)
-    # records: csv 4 + tsv 2 + jsonl 2 + json 1 + parquet 3 + clean 2 = 14 out; 1 per quarantined csv + txt line
-    assert s["rows_out"] == 14 and s["rows_in"] == s["rows_out"] + s["rows_quarantined"]
+    # records: csv 4 + tsv 2 + jsonl 2 + json 1 + parquet 3 + clean 2 + multi-line 1 = 15 out; 1 per quarantined
+    # csv + txt line
+    assert s["rows_out"] == 15 and s["rows_in"] == s["rows_out"] + s["rows_quarantined"]
     assert s["tokenization"].startswith("keyed HMAC-SHA256")
     [message] = zone["messages"]
     body = json.loads(json.loads(message["Body"])["Message"])

@@ -585,19 +585,20 @@ def test_malformed_lines_become_quarantined_rows_and_the_rest_of_the_object_is_p
                            run_id="adv")
     summary = outcome.summary()
     assert summary["objects_quarantined"] == 0 and summary["objects_masked"] == 1
-    assert (summary["rows_in"], summary["rows_out"], summary["rows_quarantined"]) == (123, 118, 5)
+    # records, not lines: the two records spanning lines are masked and kept, the three malformed lines are rows
+    assert (summary["rows_in"], summary["rows_out"], summary["rows_quarantined"]) == (123, 120, 3)
     got = {(m["line"], m["lines"], m["reason"]) for m in summary["malformed_records"]}
     assert got == {(where["too_many"], 1, "malformed_record"), (where["too_few"], 1, "malformed_record"),
-                   (where["unbalanced"], 1, "malformed_record"), (where["multi2"], 2, "multiline_record"),
-                   (where["multi3"], 3, "multiline_record")}
+                   (where["unbalanced"], 1, "malformed_record")}
+    assert summary["records_spanning_lines"] == 2
     rows = [json.loads(x) for x in (tmp_path / "q" / "records" / "run_id=adv" / "macie_masking.jsonl").read_text()
             .splitlines()]
     assert {(r["line_number"], r["reject_reason"]) for r in rows} == {(a, c) for a, _, c in got}
     assert all(len(r["raw_record_sha256"]) == 64 and r["raw_record_chars"] > 0 and r["object"] == f"day.{ext}"
                for r in rows)
     masked = (tmp_path / "masked" / f"day.{ext}").read_bytes()
-    # header + good records, CRLF kept; Hadoop's line reader drops the UTF-8 BOM (the text stays UTF-8)
-    assert masked.startswith(b"transaction_id") and masked.count(b"\r\n") == 119
+    # header + good records (two spanning 2 and 3 lines), CRLF kept; Hadoop's line reader drops the UTF-8 BOM
+    assert masked.startswith(b"transaction_id") and masked.count(b"\r\n") == 119 + 2 + 3
     _no_planted(masked.decode("utf-8"), json.dumps(summary), _files_text(tmp_path / "q" / "records"))
     # main_etl reads the masked object: every good record, none of the taken-out ones
     (tmp_path / "keys.json").parent.mkdir(exist_ok=True)
@@ -605,12 +606,12 @@ def test_malformed_lines_become_quarantined_rows_and_the_rest_of_the_object_is_p
     pii = {"customer_id": "deterministic", "email": "hash", "card_number": "hash", "memo": "drop"}
     args = _etl_args(tmp_path, pii)
     etl = execute(local_runtime("main_etl", args, spark, run_id="adv"), run_main_etl)
-    assert etl["rows_in"] == summary["rows_out"] == 118 and etl["rows_out"] + etl["rows_quarantined"] == 118
-    assert etl["rows_out"] == 118, etl["reject_reasons"]
+    assert etl["rows_in"] == summary["rows_out"] == 120 and etl["rows_out"] + etl["rows_quarantined"] == 120
+    assert etl["rows_out"] == 120, etl["reject_reasons"]
     _no_planted(_files_text(tmp_path / "transformed"), _files_text(tmp_path / "masked"))
 
 
-def test_a_pass_through_object_with_a_record_spanning_lines_is_rewritten_row_by_row(spark, tmp_path):
+def test_a_pass_through_object_keeps_its_record_spanning_lines_and_loses_only_the_malformed_line(spark, tmp_path):
     from secure_transform.detection import detect_objects
     from secure_transform.masking import mask_objects
 
@@ -621,10 +622,10 @@ def test_a_pass_through_object_with_a_record_spanning_lines_is_rewritten_row_by_
     s = mask_objects(spark, sio.parse_location(str(raw), "i"), sio.parse_location(str(tmp_path / "r"), "r"),
                      sio.parse_location(str(tmp_path / "m"), "m"), sio.parse_location(str(tmp_path / "q"), "q"),
                      run_id="p1").summary()
-    assert (s["rows_in"], s["rows_out"], s["rows_quarantined"]) == (4, 2, 2)
-    assert {(m["line"], m["reason"]) for m in s["malformed_records"]} == {(3, "multiline_record"),
-                                                                          (5, "malformed_record")}
-    assert (tmp_path / "m" / "notes.csv").read_text() == "id,memo\n1,plain\n4,end\n\n"
+    assert (s["rows_in"], s["rows_out"], s["rows_quarantined"]) == (4, 3, 1)
+    assert [(m["line"], m["reason"]) for m in s["malformed_records"]] == [(5, "malformed_record")]
+    assert (tmp_path / "m" / "notes.csv").read_text() == 'id,memo\n1,plain\n2,"two\nlines"\n4,end\n\n'
+    assert json.loads((tmp_path / "m" / "_multiline_records" / "notes.csv.json").read_text())["records"] == 3
 
 
 def test_a_macie_occurrence_past_the_end_of_the_file_quarantines_the_object_with_its_reason(spark, tmp_path, capsys):

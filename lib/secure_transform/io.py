@@ -23,7 +23,31 @@ from typing import Any, Iterator
 
 from .errors import ConfigError
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# The one S3 bucket-name rule of the project: AWS's rules for general purpose buckets. Every
+# bucket-name validation in terraform/modules uses these same three expressions (plus the length
+# 3-63), and tests/terraform/test_bucket_name_rule.py runs one accept/reject table against both.
+# Dot-separated parts start and end with a letter or digit (no "..", ".-" or "-."), as DNS
+# requires; the modules that create buckets additionally refuse dots (virtual-hosted HTTPS).
+_BUCKET_NAME_LENGTH = (3, 63)
+_BUCKET_LABELS = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_BUCKET_IP_FORMAT = re.compile(r"^[0-9]+(\.[0-9]+){3}$")
+_BUCKET_RESERVED = re.compile(r"^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid S3 bucket name, or None when it is (the message never repeats it)."""
+    low, high = _BUCKET_NAME_LENGTH
+    if not low <= len(name) <= high:
+        return f"it must be {low}-{high} characters long"
+    if not _BUCKET_LABELS.fullmatch(name):
+        return ("only lowercase letters, digits, '.' and '-' are allowed, and each dot-separated part "
+                "must start and end with a letter or digit")
+    if _BUCKET_IP_FORMAT.fullmatch(name):
+        return "it must not be formatted as an IP address"
+    if _BUCKET_RESERVED.search(name):
+        return ("it uses a prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, "
+                "--x-s3, --table-s3) that S3 reserves")
+    return None
 
 
 @dataclass(frozen=True)
@@ -71,14 +95,21 @@ def parse_location(value: str, parameter: str, *, bare_name_is_bucket: bool = Fa
     if text.startswith("s3://") or text.startswith("s3a://"):
         rest = text.split("://", 1)[1]
         bucket, _, key = rest.partition("/")
-        if not _BUCKET_NAME.match(bucket):
-            raise ConfigError(parameter, "is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+        _require_bucket_name(bucket, parameter)
         return Location("s3", bucket, key.strip("/"))
     if text.startswith("file://"):
         text = text[len("file://"):]
-    if bare_name_is_bucket and "/" not in text and _BUCKET_NAME.match(text):
+    elif bare_name_is_bucket and "/" not in text:
+        # On AWS a bare name is a bucket: a bad one fails here rather than becoming a local path.
+        _require_bucket_name(text, parameter)
         return Location("s3", text, "")
     return Location("file", "", os.path.abspath(text))
+
+
+def _require_bucket_name(name: str, parameter: str) -> None:
+    problem = bucket_name_problem(name)
+    if problem is not None:
+        raise ConfigError(parameter, f"is not a valid S3 bucket name: {problem}")
 
 
 def _s3_client(session: Any = None) -> Any:

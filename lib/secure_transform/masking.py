@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import detection as det
 from . import io as sio
+from . import multiline
 from .classification import DEFAULT_THRESHOLD, classify_columns, column_type_shares
 from .errors import AllInputsQuarantinedError, ConfigError, SecureTransformError
 from .jsonargs import parse_json_arg
@@ -307,6 +308,8 @@ class ObjectPlan:
     deferred_columns: dict = field(default_factory=dict)  # type -> {column / top-level field}
     deferred_whole: list = field(default_factory=list)  # capped detections in declared columns
     irregular: Any = None  # detection.records.LineIssues of a CSV/TSV object (line numbers only)
+    output_bytes: int | None = None  # size of the object written to the masked zone
+    bare_cr_lines: int = 0  # CSV/TSV lines holding a \r before their end (main_etl reads them with multiLine)
     malformed: list = field(default_factory=list)  # records quarantined as rows: reason, line, digest
     classified: dict = field(default_factory=dict)  # column number -> {type}: every value masked as it
     classified_columns: list = field(default_factory=list)  # audit records of classified columns
@@ -667,13 +670,15 @@ def _raise(message: str) -> Any:
 
 
 def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: Any, sep: str, tmp: sio.Location,
-              target: sio.Location, session: Any, rebuild_cache: dict | None = None) -> None:
+              target: sio.Location, session: Any, rebuild_cache: dict | None = None,
+              deferred: frozenset[str] | None = None) -> None:
     """Rebuild only the listed lines of a CSV/TSV object, keeping every other byte.
 
     ``rebuild_cache`` (one dict per run) keeps the line-rebuilding expression per layout (separator,
     header, the types per column and action per type): building it costs hundreds of Py4J calls,
     and the objects of one feed share a layout. The rows to mask are data (a broadcast join), not
-    part of the expression, so one expression serves every object of the layout."""
+    part of the expression, so one expression serves every object of the layout. With
+    ``deferred`` (main_etl's columns) the columns are classified first (:func:`_classify_csv`)."""
     from pyspark.sql import functions as F
 
     path = plan.info.location.spark_path()
@@ -684,23 +689,36 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
             if column > len(header) or header[column - 1] != name.strip():
                 raise Quarantine("column_mismatch")
     first = det.csv_header_fields(plan.info.location, sep, session)
-    lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None)
+    lines, blocks = det.indexed_lines(spark, [path], sep=sep, expected_fields=len(first) or None, count_bare_cr=True)
     total = sum(b["lines"] for b in blocks)
+    plan.bare_cr_lines = sum(b.get("bare_cr_lines", 0) for b in blocks)
     lines = _without_irregular_records(plan, lines, blocks, sep, first, has_header)
+    # Macie rows are records: a record spanning lines is one row, addressed by its first line here
+    rows = plan.irregular.rows if plan.irregular is not None else det.RowMap()
+    if rows:  # each record spanning lines becomes one row, masked as a whole and written back in order
+        lines = det.joined_records(lines, {blocks[0]["file"]: rows.spans})
+    if deferred is not None:
+        _classify_csv(spark, plan, policy, sep, deferred, session,
+                      records=lines.where(F.col("_line") > 1) if rows and has_header else lines if rows else None)
     for (row, column) in plan.cells:
-        if row > total:
+        if row > rows.rows_in(total):
             raise Quarantine("occurrence_out_of_range", "an occurrence's row is beyond the last line")
         if has_header and row == 1:
             raise Quarantine("occurrence_in_header")
     by_row: dict[int, dict[int, list]] = {}
     column_types: dict[int, set] = {}
     for (row, column), types in sorted(plan.cells.items()):
-        if plan.irregular is not None and plan.irregular.in_records(row):
+        line = rows.line_of_row(row)
+        if plan.irregular is not None and plan.irregular.in_records(line):
             continue  # the line left for quarantine as a row: nothing to mask in the output
-        by_row.setdefault(row, {})[column] = sorted(types)
+        by_row.setdefault(line, {})[column] = sorted(types)
         column_types.setdefault(column, set()).update(types)
     for column, types in list(plan.whole.items()) + list(plan.classified.items()):
         column_types.setdefault(column, set()).update(types)
+    if not column_types and not plan.malformed:  # nothing to change (records spanning lines only)
+        copy_object(plan.info.location, target, session)
+        plan.output_bytes = plan.info.size
+        return
     masks = spark.createDataFrame([(row, cols) for row, cols in by_row.items()] or [(0, {})],
                                   "_mrow long, _mcols map<int,array<string>>")
     actions = dict(plan.types)
@@ -754,23 +772,28 @@ def _mask_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, tokenizer: An
         rebuilt = rebuild(F.col("value"), F.col("_mcols"), F.col("_line"))
         if rebuild_cache is not None:
             rebuild_cache[layout] = rebuilt
-    out = joined.select(F.when(touched, rebuilt).otherwise(F.col("value")).alias("value"))
-    out.write.mode("overwrite").option("lineSep", "\n").text(tmp.spark_path())
+    out = joined.select(F.when(touched, rebuilt).otherwise(F.col("value")).alias("value"), "_line")
+    if rows:
+        # the joined records were shuffled: a global sort puts every part file in line order
+        out = out.orderBy("_line")
+    out.drop("_line").write.mode("overwrite").option("lineSep", "\n").text(tmp.spark_path())
     parts = _part_files(tmp, ".txt", session)
-    order = {b["pid"]: b["first_line"] for b in blocks}
-    parts.sort(key=lambda p: order.get(p[0], 0))
+    if not rows:  # the text writer kept the read partitions: order the parts by their first line
+        order = {b["pid"]: b["first_line"] for b in blocks}
+        parts.sort(key=lambda p: order.get(p[0], 0))
     ends_with_newline = _last_byte(plan.info.location, plan.info.size, session) == b"\n"
-    concatenate([(loc, size) for _, loc, size in parts], target, drop_last_bytes=0 if ends_with_newline else 1,
-                session=session)
+    plan.output_bytes = concatenate([(loc, size) for _, loc, size in parts], target,
+                                    drop_last_bytes=0 if ends_with_newline else 1, session=session)
 
 
 def _without_irregular_records(plan: ObjectPlan, lines: Any, blocks: list, sep: str, first: list[str],
                                has_header: bool) -> Any:
-    """``lines`` without the records that are not one well-formed line (see ``detection.records``).
+    """``lines`` without the lines that are not records (see ``detection.records``).
 
-    A record spanning lines, an unbalanced quote or a wrong field count becomes a quarantined row
-    (``plan.irregular``; reason, first line, line count, a SHA-256 and length of its text, never
-    the text), and the rest of the object is masked. Sets ``plan.records`` to the good records.
+    An unbalanced quote or a wrong field count becomes a quarantined row (``plan.malformed``;
+    reason, line, a SHA-256 and length of its text, never the text), and the rest of the object
+    is masked. Records spanning lines stay: they are records (``plan.irregular.spans``). Sets
+    ``plan.records`` to the good records.
     """
     from pyspark.sql import functions as F
 
@@ -790,35 +813,37 @@ def _without_irregular_records(plan: ObjectPlan, lines: Any, blocks: list, sep: 
     plan.records = issues.records(header) - len(issues.malformed)
     if not issues.malformed:
         return lines
-    record_start = F.col("_line")
-    for start, end in issues.spans:
-        record_start = F.when(F.col("_line").between(start, end), F.lit(start)).otherwise(record_start)
-    singles = list(issues.unbalanced + issues.wrong_fields)
-    bad = F.col("_line").isin(singles) if singles else F.lit(False)
-    for start, end in issues.spans:
-        bad = bad | F.col("_line").between(start, end)
-    ordered = F.transform(F.array_sort(F.collect_list(F.struct("_line", "value"))), lambda x: x["value"])
-    text = F.concat_ws("\n", ordered)
-    digests = {int(r["start"]): (r["sha"], int(r["chars"])) for r in lines.where(bad).groupBy(
-        record_start.alias("start")).agg(F.sha2(text, 256).alias("sha"), F.length(text).alias("chars")).collect()}
-    # bounded above: one row per irregular record (at most MAX_IRREGULAR_LINES), digests only
+    bad = F.col("_line").isin(list(issues.unbalanced + issues.wrong_fields))
+    digests = {int(r["_line"]): (r["sha"], int(r["chars"])) for r in lines.where(bad).select(
+        "_line", F.sha2(F.col("value"), 256).alias("sha"), F.length("value").alias("chars")).collect()}
+    # bounded above: one row per malformed line (at most MAX_IRREGULAR_LINES), digests only
     plan.malformed = [{**m, "raw_record_sha256": digests.get(m["line"], (None, None))[0],
                        "raw_record_chars": digests.get(m["line"], (None, None))[1]} for m in issues.malformed]
     return lines.where(~bad)
 
 
 def _classify_csv(spark: Any, plan: ObjectPlan, policy: MaskingPolicy, sep: str, deferred: frozenset[str],
-                  session: Any) -> None:
+                  session: Any, records: Any = None) -> None:
     """Classify the columns of a CSV/TSV object to mask (classification.py): a column whose share
     of validated values of a type the object holds reaches ``policy.column_threshold`` is masked
-    whole as that type. Columns main_etl tokenizes are left to it. One aggregation per object."""
+    whole as that type. Columns main_etl tokenizes are left to it. One aggregation per object.
+
+    ``records``: the object's data records as text (an object whose records span lines; split
+    with the detector's quoting rules), instead of Spark's line-based CSV reader."""
+    from pyspark.sql import functions as F
+
     has_header = bool(plan.column_names)
     header = [h.strip() for h in det.csv_header_fields(plan.info.location, sep, session)] if has_header else []
     types = [t for t, action in plan.types if action != "keep"]
     if not types or policy.column_threshold is None:
         return
-    df = (spark.read.option("header", str(has_header).lower()).option("sep", sep).option("mode", "PERMISSIVE")
-          .csv(plan.info.location.spark_path()))
+    if records is not None:
+        width = len(det.csv_header_fields(plan.info.location, sep, session))
+        fields = det.csv_fields(F.col("value"), sep)
+        df = records.select(*[det.csv_unquote(F.element_at(fields, i + 1)).alias(f"_c{i}") for i in range(width)])
+    else:
+        df = (spark.read.option("header", str(has_header).lower()).option("sep", sep).option("mode", "PERMISSIVE")
+              .csv(plan.info.location.spark_path()))
     columns = [c for i, c in enumerate(df.columns) if not (has_header and i < len(header) and header[i] in deferred)]
     numbers = {c: i + 1 for i, c in enumerate(df.columns)}
     shares = column_type_shares(df, columns, types)
@@ -1038,6 +1063,11 @@ class MaskingOutcome:
             "deferred_to_tokenization": [p.deferred_report() for p in deferring],
             # records that were not one well-formed line, quarantined as rows (the rest of the object went on)
             "malformed_records_quarantined": len(malformed),
+            # records whose quoted fields span lines, masked and written as records (multiline.py)
+            "records_spanning_lines": sum(_spanning(p) for p in masked + passed),
+            "lines_with_bare_carriage_return": sum(_bare_cr(p) for p in masked + passed),
+            # objects main_etl reads with Spark's multiLine CSV (records spanning lines or a bare \r)
+            "objects_read_as_multiline": sum(1 for p in masked + passed if _spanning(p) or _bare_cr(p)),
             "malformed_records": malformed[:1000],
             "records_unknown": [p.key for p in quarantined if p.records is None],
             # objects whose rows could not be counted (damaged, unreadable): outside rows_in, shown here
@@ -1070,21 +1100,23 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
             continue
         try:
             irregular = F.lit(0)
+            cr = F.lit(0)
             if fmt in ("csv", "tsv", "jsonl"):
                 df = spark.read.option("lineSep", "\n").text(paths)
                 if fmt != "jsonl":  # quote parity / blank lines: records, not physical lines
                     irregular = ((F.size(F.split("value", '"')) - 1) % 2) * 1000000 + F.col("value").rlike(
                         "^\r?$").cast("int")
+                    cr = det.bare_cr("value").cast("int")
             elif fmt == "json":
                 df = spark.read.option("multiLine", "true").json(paths)
             elif fmt == "parquet":
                 df = spark.read.parquet(*paths)
             else:
                 df = spark.read.format("avro").load(paths)
-            stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0)) for r in df.groupBy(
-                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"),
-                                                             F.sum(irregular).alias("irr")).collect()}  # bounded: one row per file
-            counts = {k: n for k, (n, _) in stats.items()}
+            stats = {det.spark_path_key(r["f"]): (int(r["n"]), int(r["irr"] or 0), int(r["cr"] or 0)) for r in df.groupBy(
+                F.col("_metadata.file_path").alias("f")).agg(F.count(F.lit(1)).alias("n"), F.sum(irregular).alias("irr"),
+                                                             F.sum(cr).alias("cr")).collect()}  # bounded: one row per file
+            counts = {k: n for k, (n, _, _) in stats.items()}
         except Exception:  # noqa: BLE001 - an unreadable object keeps records unknown (reported)
             continue
         for p in group:
@@ -1095,12 +1127,42 @@ def _count_records(spark: Any, plans: Sequence[ObjectPlan], session: Any) -> lis
                 fields = [f.strip() for f in det.csv_header_fields(p.info.location, "\t" if fmt == "tsv" else ",",
                                                                  session)]
                 n -= 1 if det.header_like(fields) else 0
-                odd, blank = divmod(stats[det.spark_path_key(p.info.location.spark_path())][1], 1000000)
+                _, irregular_lines, p.bare_cr_lines = stats[det.spark_path_key(p.info.location.spark_path())]
+                odd, blank = divmod(irregular_lines, 1000000)
                 n -= blank  # blank lines are not records
                 if odd and p.action == "pass":
                     needs_rows.append(p)  # quoted newlines or unbalanced quotes: take them out row by row
+                elif odd:  # a quarantined object: records, not lines (a record spanning lines counts once)
+                    n = _quarantined_csv_records(spark, p, "\t" if fmt == "tsv" else ",", fields, session) or n
             p.records = n
     return needs_rows
+
+
+def _quarantined_csv_records(spark: Any, plan: ObjectPlan, sep: str, first: list[str], session: Any) -> int | None:
+    """Records of a quarantined CSV/TSV object with odd-quote lines, paired as masking would
+    (None when there are too many irregular lines to pair)."""
+    from .detection.records import TooManyIrregularLines, line_issues
+
+    lines, blocks = det.indexed_lines(spark, [plan.info.location.spark_path()], sep=sep,
+                                      expected_fields=len(first) or None)
+    files = sorted({b["file"] for b in blocks})
+    try:
+        issues = line_issues(lines, blocks, sep, {f: len(first) for f in files} if first else None)
+    except TooManyIrregularLines:
+        return None
+    return sum(i.records(det.header_like(first)) for i in issues.values())
+
+
+def _spanning(plan: ObjectPlan) -> int:
+    """Records spanning lines in the object written to the masked zone (0 when none was written)."""
+    if plan.action == "quarantine" or plan.irregular is None:
+        return 0
+    return len(plan.irregular.spans)
+
+
+def _bare_cr(plan: ObjectPlan) -> int:
+    """Lines with a \r before their end in the object written to the masked zone (0 when none was)."""
+    return 0 if plan.action == "quarantine" else plan.bare_cr_lines
 
 
 def _write_malformed_rows(plans: Sequence[ObjectPlan], quarantine: sio.Location, run_id: str, session: Any) -> None:
@@ -1239,9 +1301,8 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             tmp = tmp_root.child(str(n))
             try:
                 if fmt in ("csv", "tsv"):
-                    _classify_csv(spark, plan, policy, "\t" if fmt == "tsv" else ",", deferred, session)
                     _mask_csv(spark, plan, policy, tokenizer, "\t" if fmt == "tsv" else ",", tmp, dst, session,
-                              rebuild_cache)
+                              rebuild_cache, deferred=deferred)
                 elif fmt == "jsonl":
                     _mask_jsonl(spark, plan, policy, tokenizer, tmp, dst, session)
                 elif fmt == "json":
@@ -1275,7 +1336,7 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
         try:
             _mask_csv(spark, plan, policy, tokenizer, "\t" if plan.fmt == "tsv" else ",", tmp, dst, session,
                       rebuild_cache)
-            plan.action = "mask"
+            plan.action = "mask" if plan.malformed else "pass"  # only records spanning lines: still a copy
         except Quarantine as q:
             plan.action, plan.reason, plan.detail = "quarantine", q.code, q.detail
             _remove(dst, session)
@@ -1287,6 +1348,9 @@ def mask_objects(spark: Any, source: sio.Location, results: sio.Location, target
             os.rmdir(target.child("_tmp_masking").key)
         except OSError:
             pass
+    # main_etl reads the objects whose records span lines with Spark's multiLine CSV (multiline.py)
+    multiline.update_markers(target, [(p.key, p.output_bytes if p.output_bytes is not None else p.info.size,
+                                       p.records or 0, _spanning(p), _bare_cr(p)) for p in outcome.plans], session)
     _name_damaged_streams(outcome.plans, session)
     _write_malformed_rows(outcome.plans, quarantine, run_id, session)
     quarantined = [p for p in outcome.plans if p.action == "quarantine"]

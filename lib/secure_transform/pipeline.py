@@ -19,6 +19,7 @@ from . import compression
 from . import io as sio
 from . import publish
 from . import lineage
+from . import multiline
 from . import riskgate
 from .filesizing import sized_for_write
 from .config import PipelineConfig, pipeline_config_from_args
@@ -153,10 +154,16 @@ def read_source(rt: Any, cfg: PipelineConfig) -> tuple[Any, list[sio.ObjectInfo]
         sep = "\t" if fmt == "tsv" else ","
         columns = check_csv_headers(non_empty, sep, rt.aws_session)
         schema = StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
-        df = rt.read(cfg.source, fmt, ctx="main_etl_source", schema=schema,
-                     options={"header": "true", "sep": sep, "mode": "PERMISSIVE",
-                              "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
-                              "encoding": "UTF-8"}, paths=paths)
+        options = {"header": "true", "sep": sep, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT,
+                   "recursiveFileLookup": "true", "encoding": "UTF-8", **multiline.READ_OPTIONS}
+        spanning = multiline.marked_objects(cfg.source, non_empty, rt.aws_session)
+        if spanning:
+            # records spanning lines (marked by masking): Spark's multiLine reader parses them as one
+            # row, but reads each file in one task, so only runs that have such inputs pay for it
+            options["multiLine"] = "true"
+            rt.logger.info("main_etl: %d of %d input file(s) hold records spanning lines; reading CSV with multiLine",
+                           len(spanning), len(non_empty))
+        df = rt.read(cfg.source, fmt, ctx="main_etl_source", schema=schema, options=options, paths=paths)
     elif fmt in ("jsonl", "json"):
         options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "recursiveFileLookup": "true",
                    "primitivesAsString": "true", "multiLine": "true" if fmt == "json" else "false"}

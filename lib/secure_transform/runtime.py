@@ -171,9 +171,14 @@ class JobRuntime:
             if fmt in ("csv", "tsv"):
                 format_options = {"withHeader": options.get("header", "true") == "true",
                                   "separator": options.get("sep", "\t" if fmt == "tsv" else ",")}
+                if options.get("multiLine") == "true":  # records spanning lines (quoted newlines)
+                    format_options["multiLine"] = True
+            connection_options: dict[str, Any] = {"paths": [loc.uri], "recurse": True}
+            if fmt in ("csv", "tsv"):  # masking's markers for main_etl are not data (multiline.py)
+                connection_options["exclusions"] = json.dumps(["_multiline_records/**", "**/_multiline_records/**"])
             dyf = self.glue_context.create_dynamic_frame.from_options(
                 connection_type="s3",
-                connection_options={"paths": [loc.uri], "recurse": True},
+                connection_options=connection_options,
                 format=glue_format,
                 format_options=format_options,
                 transformation_ctx=ctx,

@@ -28,13 +28,16 @@ variable "owner" {
   }
 }
 
+# Validated here although modules/s3_bucket and modules/s3_log_bucket check the bucket-name rule too:
+# this root derives <name>-access-logs (hence at most 51 characters) and the KMS alias
+# alias/<name> (no dots) from it.
 variable "state_bucket_name" {
   description = "Globally unique name of the state bucket (its access-log bucket is <name>-access-logs)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,49}[a-z0-9]$", var.state_bucket_name)) && !can(regex("^xn--|--", var.state_bucket_name))
-    error_message = "The state_bucket_name must be 3-51 lowercase letters, digits or single '-' (room for the -access-logs suffix)."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,49}[a-z0-9]$", var.state_bucket_name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|--", var.state_bucket_name))
+    error_message = "The state_bucket_name must be 3-51 lowercase letters, digits or single '-' (room for the -access-logs suffix), and not start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)."
   }
 }
 

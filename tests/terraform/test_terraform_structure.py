@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tfhcl import (MODULES, REPO, TF_ROOT, blocks, expr, load_file, locals_of, nested, one, single, tf_dirs,
-                   tf_files, validations, variables)
+from tfhcl import (MODULES, REPO, TF_ROOT, blocks, expr, load_file, locals_of, module_passthroughs, nested, one,
+                   single, tf_dirs, tf_files, validations, variables)
 
 MODULE_DIRS = sorted(p for p in MODULES.iterdir() if p.is_dir())
 ALL_FILES_TEXT = {p: p.read_text(encoding="utf-8") for p in tf_files()}
@@ -84,11 +84,13 @@ def test_every_variable_typed_described_and_validated(directory):
                  "policy_documents", "deny_unencrypted_uploads", "enabled", "manage_macie_account",
                  "manage_catalog_encryption", "manage_glue_catalog_encryption", "workflow_schedule_enabled",
                  "macie_event_trigger_enabled", "enable_macie", "metric_names"}
+    # A root input handed unchanged to a module is validated there (test_root_passes_inputs_through...).
+    passed_through = module_passthroughs(directory)
     for name, body in variables(directory).items():
         assert body.get("type"), f"variable {name} has no type"
         assert "any" not in str(body["type"]).split("(")[0], f"variable {name} uses type any"
         assert len(str(body.get("description", ""))) >= 15, f"variable {name} has no description"
-        if name not in free_form and body["type"] != "bool":
+        if name not in free_form and body["type"] != "bool" and name not in passed_through:
             assert validations(body), f"variable {name} is constrained but not validated"
         for validation in validations(body):
             assert validation.get("error_message"), f"variable {name}: validation without error_message"
@@ -216,8 +218,70 @@ def test_one_glue_network_connection_per_subnet_with_az_from_the_subnet():
     requirements = single(connection, "physical_connection_requirements")
     assert expr(requirements["availability_zone"]) == "each.value.availability_zone"
     assert expr(requirements["subnet_id"]) == "each.value.id"
-    network_vars = variables(TF_ROOT)
+    network_vars = variables(MODULES / "network")
     assert "length(var.private_subnet_cidrs) >= 2" in repr(network_vars["private_subnet_cidrs"]["validation"])
+    assert expr(one("module", TF_ROOT, "", "network")["private_subnet_cidrs"]) == "var.private_subnet_cidrs"
+
+
+# Inputs a configuration that calls modules consumes itself (so it validates them), with the reason.
+OWN_VALIDATION = {
+    TF_ROOT: {"region", "owner", "data_classification", "cost_center",  # providers.tf only
+              "deployer_role_names", "key_custodian_role_names", "raw_writer_role_names",
+              "data_reader_role_names"},  # turned into ARNs by the root; modules see only ARNs
+    TF_ROOT / "bootstrap": {"region", "environment", "owner",  # providers.tf only
+                            "state_user_role_names",  # turned into ARNs by the root
+                            "state_bucket_name"},  # the root derives <name>-access-logs and a KMS alias
+    # storage's own policy per zone, narrower than the generic bucket modules' rules (and the audit
+    # bucket's retention may not be null there)
+    MODULES / "storage": {"temp_expiration_days", "quarantine_expiration_days", "reidentified_expiration_days",
+                          "macie_results_object_lock"},
+}
+
+
+def test_only_the_listed_configurations_call_modules():
+    callers = {path.parent for path in tf_files() if load_file(path).get("module")}
+    assert callers == set(OWN_VALIDATION)
+
+
+@pytest.mark.parametrize("directory", sorted(OWN_VALIDATION), ids=lambda p: "root" if p == TF_ROOT else p.name)
+def test_root_passes_inputs_through_and_validates_only_its_own(directory):
+    """One validation rule set per input, in the module that uses it (issue 19)."""
+    passed = module_passthroughs(directory)
+    assert len(passed) >= (20 if directory == TF_ROOT else 1)
+    root_vars = variables(directory)
+    for name, body in root_vars.items():
+        if name in OWN_VALIDATION[directory]:
+            assert validations(body), f"{name}: the root consumes it and must validate it"
+            continue
+        if name not in passed:
+            continue
+        # No rule at the root: the module that receives the value has it (no duplicate, no drift).
+        assert not validations(body), f"root variable {name} repeats validation owned by {passed[name]}"
+        for module, source, attribute in passed[name]:
+            module_var = variables(source)[attribute]
+            # the root declares what the module takes, so no value reaches a module less constrained
+            assert " ".join(str(body["type"]).split()) == " ".join(str(module_var["type"]).split()), (
+                f"{name} -> module.{module}.{attribute}: type differs")
+            # a root's default is the module's (storage sets its own defaults for the generic modules)
+            if directory.parent != MODULES and body.get("default") is not None and "default" in module_var:
+                assert body["default"] == module_var["default"], f"{name} -> module.{module}.{attribute}: default differs"
+    # every root-validated input is one the root consumes itself (never also passed through)
+    for name in OWN_VALIDATION[directory]:
+        assert name in root_vars
+        assert name not in passed or directory != TF_ROOT, f"{name} is passed to a module unchanged"
+
+
+def _validated_downstream(directory, name) -> bool:
+    """Whether a module validates the variable, or hands it unchanged to one that does."""
+    return any(validations(variables(source)[attribute]) or _validated_downstream(source, attribute)
+               for _, source, attribute in module_passthroughs(directory).get(name, []))
+
+
+def test_every_constrained_passthrough_is_validated_by_its_module():
+    for name in module_passthroughs(TF_ROOT):
+        if variables(TF_ROOT)[name]["type"] == "bool":
+            continue
+        assert _validated_downstream(TF_ROOT, name), f"root variable {name}: no module it reaches validates it"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,6 +402,9 @@ def test_log_groups_encrypted_and_kept_at_least_a_year():
         var = variables(directory).get("log_retention_days")
         if var is None:
             continue
+        if not validations(var):  # the root passes it through: the modules' rules are checked here
+            assert "log_retention_days" in module_passthroughs(directory), directory
+            continue
         condition = expr(validations(var)[0]["condition"])
         allowed = {int(n) for n in re.search(r"contains\(\[([\d,\s]+)\]", condition).group(1).split(",")}
         assert allowed <= CLOUDWATCH_RETENTION_DAYS and min(allowed) >= 365, directory
@@ -357,9 +424,10 @@ def test_glue_jobs_are_5_0_encrypted_and_in_the_vpc():
     assert expr(job["number_of_workers"]) == "var.job_settings[each.key].number_of_workers"
     assert set(locals_of(glue)["jobs"]) == JOB_NAMES
     for directory in (glue, TF_ROOT):
-        glue_version = variables(directory)["glue_version"]
-        assert glue_version["default"] == "5.0"
-        assert expr(validations(glue_version)[0]["condition"]) == 'var.glue_version == "5.0"'
+        assert variables(directory)["glue_version"]["default"] == "5.0"
+    # validated once, by the module the root passes it to
+    assert expr(validations(variables(glue)["glue_version"])[0]["condition"]) == 'var.glue_version == "5.0"'
+    assert not validations(variables(TF_ROOT)["glue_version"])
     root_module = one("module", TF_ROOT, "", "glue")
     assert expr(root_module["glue_version"]) == "var.glue_version"
     assert expr(root_module["connection_names"]) == "module.network.glue_connection_names"

@@ -19,6 +19,7 @@ unchanged; they use only functions available in 1.0.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from secure_transform.errors import ConfigError
 from secure_transform.io import parse_location
 from secure_transform.masking import parse_masking_policy
 
-from tfhcl import MODULES, REPO, TF_ROOT, expr, load_file, locals_of, optional_attributes, variables
+from tfhcl import MODULES, REPO, TF_ROOT, attrs, blocks, expr, load_file, locals_of, optional_attributes, variables
 
 TERRAFORM = Path(sys.executable).parent / "terraform"
 ENVS = sorted(p.stem for p in (TF_ROOT / "envs").glob("*.tfvars"))
@@ -100,12 +101,85 @@ def glue_harness(tmp_path_factory) -> Path:
     return harness
 
 
+# Stand-ins for what the root reads from modules and data sources (the harness has no resources).
+ACCOUNT = "111122223333"
+DATA_STANDINS = {"data.aws_caller_identity.current.account_id": f'"{ACCOUNT}"',
+                 "data.aws_partition.current.partition": '"aws"'}
+MODULE_OUTPUT_STANDINS = {
+    "glue.job_role_arns": '{ for family in ["ingest", "transform", "verify", "reidentify"] : '
+                          f'family => "arn:aws:iam::{ACCOUNT}:role/smt-test-${{family}}" }}',
+    "glue.job_names": '{ for job in ["detect_pii", "macie_masking", "main_etl", "leak_check", "reidentify"] : '
+                      'job => "smt-test-${job}" }',
+    "kms.key_arns": '{ for i, purpose in ["raw", "data", "logs", "secrets", "macie"] : '
+                    f'purpose => "arn:aws:kms:eu-west-1:{ACCOUNT}:key/0000000${{i}}-0000-0000-0000-000000000000" }}',
+    "kms.tokenization_secret_arn": f'"{GLUE_TEST_INPUTS["tokenization_secret_arn"]}"',
+    "macie.service_role_arn": f'"arn:aws:iam::{ACCOUNT}:role/aws-service-role/macie.amazonaws.com/'
+                              'AWSServiceRoleForAmazonMacie"',
+    "monitoring.alert_topic_arn": f'"{GLUE_TEST_INPUTS["alert_topic_arn"]}"',
+    "network.glue_connection_names": json.dumps(GLUE_TEST_INPUTS["connection_names"]),
+    "network.private_subnet_arns": json.dumps(GLUE_TEST_INPUTS["subnet_arns"]),
+    "network.glue_security_group_arn": f'"{GLUE_TEST_INPUTS["security_group_arn"]}"',
+    # derived from the module's own input, as modules/storage names its buckets
+    "storage.bucket_names": '{ for zone in ["raw", "masked", "transformed", "quarantine", "reidentified", '
+                            '"macie-results", "artifacts", "temp", "access-logs"] : '
+                            'zone => "${var.bucket_name_prefix}-${zone}" }',
+}
+
+
+# Required inputs of a nested module that its caller computes from resources: stand-ins.
+NESTED_INPUT_STANDINS = {
+    "bucket": '"valid-bucket"',
+    "access_log_bucket": '"valid-access-logs"',
+    "source_bucket_names": '["valid-bucket"]',
+    "kms_key_arn": f'"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"',
+}
+
+
+def _write_reduced_module(source: Path, modules_dir: Path, outputs: list[str]) -> None:
+    """A module reduced to its variables, the given outputs and its own module calls (storage's
+    buckets), which pass on its variables as written: a value a module hands on unchanged meets
+    the nested module's rules too."""
+    target = modules_dir / source.name
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / "variables.tf", target / "variables.tf")
+    calls = []
+    for block in blocks("module", source):
+        nested = (source / str(block.body["source"])).resolve()
+        required = {name for name, body in variables(nested).items() if "default" not in body}
+        lines = [f'module "{block.name}" {{', f'  source = "{block.body["source"]}"']
+        for attribute, value in attrs(block.body).items():
+            if attribute == "source":
+                continue
+            if re.fullmatch(r"var\.\w+", expr(value)):
+                lines.append(f"  {attribute} = {expr(value)}")
+            elif attribute in required:
+                lines.append(f"  {attribute} = {NESTED_INPUT_STANDINS[attribute]}")
+        calls.append("\n".join(lines + ["}", ""]))
+        _write_reduced_module(nested, modules_dir, [])
+    (target / "main.tf").write_text("\n".join([EXPERIMENT, *outputs, *calls]))
+
+
 @pytest.fixture(scope="module")
 def root_harness(tmp_path_factory) -> Path:
-    """The root configuration's variables, nothing else."""
+    """The root configuration as written (variables, locals, module calls), each module reduced to
+    its variables: every value the root hands a module meets that module's validation, as at
+    `terraform plan`. What the root reads from modules and data sources is stood in for."""
     harness = tmp_path_factory.mktemp("root_harness")
     shutil.copy(TF_ROOT / "variables.tf", harness / "variables.tf")
-    (harness / "main.tf").write_text(EXPERIMENT)
+    main = (TF_ROOT / "main.tf").read_text(encoding="utf-8")
+    main, removed = re.subn(r'^data "\w+" "\w+" \{\}\n', "", main, flags=re.M)
+    assert removed == 2 and "resource \"" not in main, "the root grew resources or data sources: extend the harness"
+    for reference, standin in DATA_STANDINS.items():
+        main = main.replace(reference, standin)
+    assert "data." not in re.sub(r"#.*", "", main)
+    (harness / "main.tf").write_text(main)
+    (harness / "experiments.tf").write_text(EXPERIMENT)
+    used = set(re.findall(r"\bmodule\.(\w+\.\w+)", main))
+    assert used == set(MODULE_OUTPUT_STANDINS), "the root reads other module outputs: extend MODULE_OUTPUT_STANDINS"
+    for block in blocks("module", TF_ROOT):
+        outputs = [f'output "{key.split(".")[1]}" {{\n  value = {value}\n}}\n'
+                   for key, value in MODULE_OUTPUT_STANDINS.items() if key.split(".")[0] == block.name]
+        _write_reduced_module((TF_ROOT / str(block.body["source"])).resolve(), harness / "modules", outputs)
     result = _run(["init", "-input=false", "-no-color"], harness)
     assert result.returncode == 0, result.stderr
     return harness
@@ -262,12 +336,20 @@ INVALID_CASES = [
 ]
 
 
+def _job_settings_with(settings: dict, change: str) -> dict:
+    """A copy of job settings with one change: "<field>=<value>" on main_etl, or "drop=<job>"."""
+    key, raw = change.split("=")
+    settings = json.loads(json.dumps(settings))
+    if key == "drop":
+        del settings[raw]
+    else:
+        settings["main_etl"][key] = raw if key == "worker_type" else int(raw)
+    return settings
+
+
 def _case_value(variable: str, value):
     if variable == "job_settings":
-        key, raw = value.split("=")
-        settings = json.loads(json.dumps(GLUE_TEST_INPUTS["job_settings"]))
-        settings["main_etl"][key] = raw if key == "worker_type" else int(raw)
-        return settings
+        return _job_settings_with(GLUE_TEST_INPUTS["job_settings"], value)
     if variable == "bucket_names":
         return {**GLUE_TEST_INPUTS["bucket_names"], **value}
     return value
@@ -280,36 +362,45 @@ def _valid_glue_values() -> dict:
 
 
 def _case_groups() -> tuple[list[dict[str, object]], list[int]]:
+    return _grouped([(variable, _case_value(variable, value)) for variable, value, _, _ in INVALID_CASES])
+
+
+def _grouped(cases: list[tuple[str, object]]) -> tuple[list[dict[str, object]], list[int]]:
     """Cases grouped so that no variable appears twice in a group; and each case's group."""
     groups: list[dict[str, object]] = []
     placement: list[int] = []
-    for variable, value, _, _ in INVALID_CASES:
+    for variable, value in cases:
         for index, group in enumerate(groups):
             if variable not in group:
-                group[variable] = _case_value(variable, value)
+                group[variable] = value
                 placement.append(index)
                 break
         else:
-            groups.append({variable: _case_value(variable, value)})
+            groups.append({variable: value})
             placement.append(len(groups) - 1)
     return groups, placement
 
 
-@pytest.fixture(scope="module")
-def invalid_plan_errors(glue_harness) -> list[list[str]]:
-    """Plan once per group of invalid cases; the error diagnostics of each group."""
-    types = _glue_types()
-    groups, _ = _case_groups()
+def _plan_errors(harness: Path, types: dict[str, str], valid: dict, groups: list[dict[str, object]],
+                 name: str) -> list[list[str]]:
+    """Plan once per group of invalid values; the error diagnostics of each group."""
     outputs = []
     for index, group in enumerate(groups):
-        var_file = glue_harness / f"invalid-{index}.tfvars.json"
-        var_file.write_text(_tfvars_json(types, {**_valid_glue_values(), **group}))
-        result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], glue_harness)
+        var_file = harness / f"{name}-{index}.tfvars.json"
+        var_file.write_text(_tfvars_json(types, {**valid, **group}))
+        result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], harness)
         assert result.returncode != 0, f"invalid group {index} was accepted"
         # One diagnostic per "Error:" block: the variable it names and its message belong together.
         text = " ".join((result.stdout + result.stderr).split())
         outputs.append(text.split("Error: ")[1:])
     return outputs
+
+
+@pytest.fixture(scope="module")
+def invalid_plan_errors(glue_harness) -> list[list[str]]:
+    """Plan once per group of invalid cases; the error diagnostics of each group."""
+    groups, _ = _case_groups()
+    return _plan_errors(glue_harness, _glue_types(), _valid_glue_values(), groups, "invalid")
 
 
 @pytest.mark.parametrize("case", range(len(INVALID_CASES)),
@@ -328,6 +419,139 @@ def test_valid_values_pass_the_glue_module_validation(glue_harness):
     var_file = glue_harness / "valid.tfvars.json"
     var_file.write_text(_tfvars_json(_glue_types(), _valid_glue_values()))
     result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], glue_harness)
+    assert result.returncode == 0, result.stderr
+
+
+# --- The root: one rule set per input, in the module that uses it -----------------------------
+# Each value the root used to reject itself (before issue 19 moved every pass-through rule into
+# its module) and the root's own inputs: planned against the whole root, each is still rejected,
+# and by the owner named here (a module, or None for the root itself).
+_CDI = {"description": "Loyalty card number", "regex": "[0-9]{19}", "keywords": ["loyalty"], "maximum_match_distance": 50}
+ROOT_INVALID_CASES = [
+    ("region", "europe", None, "must be an AWS region name"),
+    ("owner", " ", None, "owner must be a non-empty team name"),
+    ("data_classification", "secret", None, "data_classification must be internal, confidential or restricted"),
+    ("cost_center", "", None, "cost_center must be a non-empty string"),
+    ("deployer_role_names", ["bad role"], None, "Each deployer_role_names entry must be an IAM role name"),
+    ("key_custodian_role_names", ["x" * 65], None, "Each key_custodian_role_names entry must be an IAM role name"),
+    ("raw_writer_role_names", ["a/b"], None, "Each raw_writer_role_names entry must be an IAM role name"),
+    ("data_reader_role_names", [""], None, "Each data_reader_role_names entry must be an IAM role name"),
+    ("environment", "qa", "glue", "environment must be dev, test, staging or prod"),
+    ("name_prefix", "Smt-Prod", "kms", "name_prefix must be 3-20 lowercase letters"),
+    ("name_prefix", "smt-", "network", "name_prefix must be 3-20 lowercase letters"),
+    ("bucket_name_prefix", "acme--smt", "storage", "bucket_name_prefix must be 3-49 lowercase letters"),
+    ("bucket_name_prefix", "xn--acme", "storage", "bucket_name_prefix must be 3-49 lowercase letters"),
+    ("bucket_name_prefix", "sthree-acme", "storage", "not start with a prefix S3 reserves"),
+    ("bucket_name_prefix", "a" * 50, "storage", "bucket_name_prefix must be 3-49 lowercase letters"),
+    ("vpc_cidr", "10.0.0.0/8", "network", "prefix length between /16 and /24"),
+    ("vpc_cidr", "8.8.0.0/16", "network", "private (RFC 1918) range"),
+    ("private_subnet_cidrs", ["10.0.1.0/24"], "network", "at least two valid IPv4 subnet CIDRs"),
+    ("private_subnet_cidrs", ["10.0.1.0/24", "10.0.1.0/24"], "network", "private_subnet_cidrs must be distinct"),
+    ("availability_zone_ids", ["euw1-az1"], "network", "at least two distinct AZ IDs"),
+    ("kms_deletion_window_days", 3, "kms", "deletion_window_in_days must be between 7 and 30"),
+    ("log_retention_days", 30, "network", "log_retention_days must be"),
+    ("log_retention_days", 90, "glue", "log_retention_days must be one of 365"),
+    ("temp_expiration_days", 0, "storage", "temp_expiration_days must be between 1 and 90"),
+    ("quarantine_expiration_days", 3, "storage", "quarantine_expiration_days must be between 7 and 3650"),
+    ("reidentified_expiration_days", 31, "storage", "reidentified_expiration_days must be between 1 and 30"),
+    # storage hands it to modules/s3_log_bucket (module "access_logs"), whose rule it is
+    ("access_log_expiration_days", 30, "access_logs", "expiration_days must be a whole number >= 365"),
+    ("access_log_expiration_days", 400.5, "access_logs", "expiration_days must be a whole number >= 365"),
+    ("macie_results_object_lock", {"mode": "AUDIT", "days": 1}, "storage", "mode must be GOVERNANCE or COMPLIANCE"),
+    ("macie_results_object_lock", {"mode": "GOVERNANCE", "days": 0}, "storage", "and days >= 1"),
+    ("glue_version", "4.0", "glue", 'glue_version must be "5.0"'),
+    ("artifact_version", "latest", "glue", "artifact_version must be a PEP 440 release"),
+    ("artifact_version", "0.1.0+local", "glue", "artifact_version must be a PEP 440 release"),
+    ("glue_job_settings", "drop=reidentify", "glue", "job_settings must have exactly the keys"),
+    ("glue_job_settings", "worker_type=G.025X", "glue", "Each worker_type must be"),
+    ("glue_job_settings", "number_of_workers=1", "glue", "Each number_of_workers must be"),
+    ("glue_job_settings", "max_retries=11", "glue", "max_retries between 0 and 10"),
+    ("metrics_namespace", "AWS/Glue", "glue", "must not start with AWS/"),
+    ("metrics_namespace", "", "monitoring", "metrics_namespace must be 1-255 characters"),
+    ("log_level", "TRACE", "glue", "log_level must be DEBUG, INFO, WARNING or ERROR"),
+    ("pii_columns", {}, "glue", "must name at least one column"),
+    ("pii_columns", {"card_number": {"method": "encrypt"}}, "glue", "Each pii_columns method must be one of"),
+    ("binning_config", {"method": "kmeans", "n_bins": 4}, "glue", "binning_config method must be percentile"),
+    ("anomaly_threshold", 0.7, "glue", "anomaly_threshold must be in (0, 0.5]"),
+    ("anomaly_threshold", 0, "glue", "anomaly_threshold must be in (0, 0.5]"),
+    ("anomaly_config", {"n_estimators": 0}, "glue", "Invalid anomaly_config"),
+    ("risk_config", {"quasi_identifiers": ["amount_bin"], "min_k": 1}, "glue", "Invalid risk_config"),
+    ("masking_policy", {"types": {"CREDIT_CARD_NUMBER": "scramble"}}, "glue", "Each masking_policy action"),
+    ("masking_policy", {"custom": {"loyalty": "shuffle"}}, "glue", "Each masking_policy action"),
+    ("run_mode", "train", "glue", "run_mode must be fit, apply or fit_and_apply"),
+    ("catalog_table_name", "Bad-Name", "glue", "catalog_table_name must be lowercase letters"),
+    ("workflow_schedule", "daily", "glue", "six-field cron(...) expression"),
+    ("macie_custom_data_identifiers", {"Bad_Name": _CDI}, "macie", "Each custom data identifier needs a name"),
+    ("macie_custom_data_identifiers", {"loyalty": {**_CDI, "maximum_match_distance": 301}}, "macie",
+     "maximum_match_distance a whole number between 1 and 300"),
+    ("macie_finding_publishing_frequency", "DAILY", "macie", "finding_publishing_frequency must be FIFTEEN_MINUTES"),
+    ("macie_results_prefix", "macie", "storage", "macie_results_prefix must be lowercase letters"),
+    ("macie_results_prefix", "Macie/", "macie", "results_prefix must be lowercase letters"),
+    ("macie_event_batch_size", 0, "glue", "macie_event_batch_size must be a whole number between 1 and 100"),
+    ("macie_event_batch_size", 2.5, "glue", "macie_event_batch_size must be a whole number between 1 and 100"),
+    ("macie_event_batch_window_seconds", 901, "glue", "macie_event_batch_window_seconds must be between 1 and 900"),
+    ("alert_email_addresses", ["not-an-address"], "monitoring", "must be an e-mail address"),
+    ("quarantined_rows_alarm_threshold", -1, "monitoring", "quarantined_rows_threshold must be >= 0"),
+    ("anomaly_rate_alarm_threshold", 0, "monitoring", "anomaly_rate_threshold must be in (0, 1]"),
+    ("anomaly_rate_alarm_threshold", 1.5, "monitoring", "anomaly_rate_threshold must be in (0, 1]"),
+    ("job_duration_alarm_minutes", 0, "monitoring", "job_duration_threshold_minutes must be between 1 and 2880"),
+]
+
+
+def _root_types() -> dict[str, str]:
+    return {name: str(body["type"]) for name, body in variables(TF_ROOT).items()}
+
+
+def _valid_root_values() -> dict:
+    return {**_load_env("dev"), "artifact_version": "0.1.0"}
+
+
+def _root_case_value(variable: str, value):
+    if variable == "glue_job_settings":
+        return _job_settings_with(_load_env("dev")["glue_job_settings"], value)
+    return value
+
+
+def _root_case_groups():
+    # A bad root input stops the plan before any module input is checked: plan those apart.
+    groups: list[dict[str, object]] = []
+    placement = [0] * len(ROOT_INVALID_CASES)
+    for at_root in (True, False):
+        indices = [i for i, case in enumerate(ROOT_INVALID_CASES) if (case[2] is None) == at_root]
+        part, where = _grouped([(ROOT_INVALID_CASES[i][0], _root_case_value(*ROOT_INVALID_CASES[i][:2]))
+                                for i in indices])
+        for i, group in zip(indices, where):
+            placement[i] = len(groups) + group
+        groups += part
+    return groups, placement
+
+
+@pytest.fixture(scope="module")
+def root_invalid_plan_errors(root_harness) -> list[list[str]]:
+    groups, _ = _root_case_groups()
+    return _plan_errors(root_harness, _root_types(), _valid_root_values(), groups, "root-invalid")
+
+
+@pytest.mark.parametrize("case", range(len(ROOT_INVALID_CASES)),
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ROOT_INVALID_CASES)])
+def test_root_rejects_each_bad_value_by_the_rule_of_its_owner(root_invalid_plan_errors, case):
+    variable, value, module, message = ROOT_INVALID_CASES[case]
+    _, placement = _root_case_groups()
+    diagnostics = root_invalid_plan_errors[placement[case]]
+    if module is None:
+        owner = f'variable "{variable}"'
+        found = [d for d in diagnostics if owner in d and "in module" not in d]
+    else:
+        owner = f'in module "{module}"'
+        found = [d for d in diagnostics if owner in d and f"var.{variable}" in d]
+    assert any(message in d for d in found), (
+        f"terraform plan of the root did not reject {variable}={value!r} by {owner} with '{message}'")
+
+
+def test_valid_root_values_pass_every_module(root_harness):
+    var_file = root_harness / "valid.tfvars.json"
+    var_file.write_text(_tfvars_json(_root_types(), _valid_root_values()))
+    result = _run(["plan", "-input=false", "-no-color", f"-var-file={var_file.name}"], root_harness)
     assert result.returncode == 0, result.stderr
 
 

@@ -175,3 +175,19 @@ def validations(var_body: dict[str, Any]) -> list[dict[str, Any]]:
 def optional_attributes(type_expr: str) -> list[str]:
     """Names of the ``optional(...)`` attributes of an object type expression."""
     return re.findall(r"(\w+)\s*=\s*optional\(", type_expr)
+
+
+def module_passthroughs(directory: Path) -> dict[str, list[tuple[str, Path, str]]]:
+    """Root variables handed unchanged to a module: ``{var: [(module block, module dir, input)]}``.
+
+    Only attributes whose whole expression is ``var.<name>`` count; a value the root transforms
+    (a template, a list of it, a conditional) is the root's own use of the variable.
+    """
+    passed: dict[str, list[tuple[str, Path, str]]] = {}
+    for block in blocks("module", directory):
+        source = (directory / str(block.body["source"])).resolve()
+        for attribute, value in attrs(block.body).items():
+            match = re.fullmatch(r"var\.(\w+)", expr(value)) if isinstance(value, str) else None
+            if match:
+                passed.setdefault(match.group(1), []).append((block.name, source, attribute))
+    return passed

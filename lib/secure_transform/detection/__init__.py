@@ -4,15 +4,16 @@ Modules: :mod:`.formats` (facts about real-world formats), :mod:`.validators` (c
 expressions), :mod:`.registry` (one :class:`Recognizer` record per kind of personal data, the
 configuration and context keywords), :mod:`.expressions` (``find_pii`` and friends built from the
 registry), :mod:`.frame` (DataFrame-level counts), :mod:`.files` (formats, CSV fields, indexed
-lines), :mod:`.scan` (objects -> Macie detections) and :mod:`.job` (the detector job entry).
-Other modules use only the names listed here.
+lines), :mod:`.records` (records spanning lines, malformed lines), :mod:`.scan` (objects -> Macie
+detections) and :mod:`.job` (the detector job entry). Other modules use only the names listed here.
 """
 
 from .expressions import MATCH_TYPE, PLACEHOLDERS, cell_shape, digit_count, explode_matches, find_pii, redact_pii_spans, type_spans
-from .files import (FORMATS, MIME_TYPES, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
+from .files import (FORMATS, MIME_TYPES, bare_cr, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
                     indexed_rows, json_leaves, object_format, read_head, sniff_json, spark_path_key)
 from .frame import NUMBER_MIN_MAGNITUDE, detect_pii, scannable
 from .job import detect_objects, format_summary, run_detect_pii
+from .records import RowMap, joined_records
 from .registry import (CUSTOM_TYPES, KEYWORD_DISTANCE, MANAGED_TYPES, MODES, NAME_BIT, RECOGNIZERS, DetectConfig,
                        Recognizer, context_flags, recognizer_for_type, type_category)
 from .scan import ObjectScan, avro_available, object_identity, relative_key, scan_objects
@@ -33,8 +34,10 @@ __all__ = [
     "PLACEHOLDERS",
     "RECOGNIZERS",
     "Recognizer",
+    "RowMap",
     "aba_checksum_valid",
     "avro_available",
+    "bare_cr",
     "cell_shape",
     "context_flags",
     "csv_fields",
@@ -50,6 +53,7 @@ __all__ = [
     "iban_valid",
     "indexed_lines",
     "indexed_rows",
+    "joined_records",
     "json_leaves",
     "let",
     "luhn_valid",

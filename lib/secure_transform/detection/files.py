@@ -12,7 +12,7 @@ from .frame import as_text, scannable
 from .registry import context_flags
 from .validators import sql_functions as _F
 
-__all__ = ["FORMATS", "HEAD_BYTES", "MIME_TYPES", "coverage_key", "csv_fields", "csv_header_fields", "csv_unquote",
+__all__ = ["FORMATS", "HEAD_BYTES", "MIME_TYPES", "bare_cr", "coverage_key", "csv_fields", "csv_header_fields", "csv_unquote",
            "header_like", "indexed_lines", "indexed_rows", "json_leaves", "object_format", "read_head", "sniff_json",
            "spark_path_key"]
 
@@ -102,7 +102,7 @@ def spark_path_key(path: str) -> str:
 
 
 def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
-                  expected_fields: int | None = None) -> tuple[Any, list[dict]]:
+                  expected_fields: int | None = None, count_bare_cr: bool = False) -> tuple[Any, list[dict]]:
     """Lines of text files with their 1-based line numbers, and per-split statistics.
 
     Returns ``(df, blocks)``: ``df`` has ``value`` (the line without ``\\n``; a ``\\r`` of a CRLF
@@ -110,7 +110,10 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
     keeps); ``blocks`` (one small dict per file split, collected: bounded by the number of splits)
     carries ``file``, ``pid``, ``lines``, ``first_line``, ``odd_quote_lines`` (lines with an odd
     number of double quotes: a CSV record spanning lines, or an unbalanced quote) and
-    ``blank_lines`` (empty or ``\r`` only: not CSV records). See :mod:`.records`.
+    ``blank_lines`` (empty or ``\r`` only: not CSV records) and, with ``count_bare_cr`` (masking
+    only: it costs a little of this scan), ``bare_cr_lines`` (a ``\r`` before the line's end:
+    one line here, but a line break to Spark's line-based CSV reader, so main_etl must read such an
+    object with ``multiLine``). See :mod:`.records`.
     """
     F = _F()
     raw = spark.read.option("lineSep", "\n").text(list(paths)).select(
@@ -125,7 +128,9 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
         if sep and expected_fields else F.lit(0).cast("long")
     rows = raw.groupBy("_file", "_blk", "_pid").agg(
         F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid"), F.sum(odd).alias("odd"),
-        F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect")).collect()  # bounded: one row per file split, counts only
+        F.sum(blank.cast("long")).alias("blank"), F.sum(suspect).alias("suspect"),
+        F.sum(bare_cr("value").cast("long") if count_bare_cr else F.lit(0)).alias("bare_cr")
+    ).collect()  # bounded: one row per file split, counts only
     blocks: list[dict] = []
     running: dict[str, int] = {}
     for r in sorted(rows, key=lambda r: (r["_file"], r["_blk"])):
@@ -133,7 +138,8 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
         running[r["_file"]] = first_line - 1 + int(r["n"])
         blocks.append({"file": r["_file"], "blk": int(r["_blk"]), "pid": int(r["_pid"]), "lines": int(r["n"]),
                        "first_line": first_line, "first_mid": int(r["first_mid"]), "odd_quote_lines": int(r["odd"] or 0),
-                       "blank_lines": int(r["blank"] or 0), "suspect_lines": int(r["suspect"] or 0)})
+                       "blank_lines": int(r["blank"] or 0), "suspect_lines": int(r["suspect"] or 0),
+                       "bare_cr_lines": int(r["bare_cr"] or 0)})
     if not blocks:
         return raw.select("value", "_file", F.lit(0).cast("long").alias("_line"), "_pid").limit(0), blocks
     offsets = spark.createDataFrame([(b["file"], b["blk"], b["first_line"] - b["first_mid"]) for b in blocks],
@@ -141,6 +147,16 @@ def indexed_lines(spark: Any, paths: Sequence[str], *, sep: str | None = None,
     df = raw.join(F.broadcast(offsets), ["_file", "_blk"]).select(
         "value", "_file", (F.col("_mid") + F.col("_delta")).alias("_line"), "_pid")
     return df, blocks
+
+
+def bare_cr(name: str = "value") -> Any:
+    """Does the line in column ``name`` (split at ``\n``) hold a ``\r`` before its end (not only a
+    CRLF ending)? Byte searches and a trim from the end: a position check (``instr`` vs
+    ``length``, both counting characters) tripled the cost of a CRLF file's first scan."""
+    F = _F()
+    line = F.col(name)
+    trimmed = F.expr(f"trim(TRAILING chr(13) FROM `{name}`)")
+    return line.contains("\r") & (trimmed.contains("\r") | line.endswith("\r\r"))
 
 
 def indexed_rows(df: Any) -> tuple[Any, list[dict]]:

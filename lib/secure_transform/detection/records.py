@@ -1,8 +1,8 @@
 """CSV/TSV records as opposed to physical lines: quoted newlines, malformed lines, blank lines.
 
-Macie addresses a CSV cell by its physical line, and masking rebuilds lines byte for byte, so
-both work on :func:`~.files.indexed_lines`. This module finds, per object, the lines that are
-not one well-formed record each, with one bounded collect of their line numbers (never values):
+Masking rebuilds lines byte for byte, so detection and masking both work on
+:func:`~.files.indexed_lines`. This module finds, per object, the lines that are not one
+well-formed record each, with one bounded collect of their line numbers (never values):
 
 * a record spanning lines (a quoted field holding a newline) starts at a line with an odd
   number of double quotes and ends at the next such line: the lines in between belong to it.
@@ -13,18 +13,28 @@ not one well-formed record each, with one bounded collect of their line numbers 
 * blank lines are not records (Spark's CSV reader skips them).
 
 Records are counted as records, not lines: ``records = lines - header - blank - sum(span - 1)``.
+
+A record spanning lines is a record like any other (RFC 4180: ``"`` quotes, ``""`` escapes, the
+rules Spark's ``multiLine`` CSV reader uses with ``escape='"'``): :func:`joined_records` puts its
+lines back together (one Spark job, only for objects that have such records) so that it is
+scanned and masked as one record. Macie's ``cells`` occurrences address a CSV row, the way a
+spreadsheet shows the file: one row per record (and per blank line), the header being row 1. In
+an object without quoted newlines that is the physical line number (unchanged); in one with them
+:class:`RowMap` converts between rows and the physical first line of a record.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 from .files import csv_fields
 from .validators import sql_functions as _F
 
-__all__ = ["MAX_IRREGULAR_LINES", "LineIssues", "TooManyIrregularLines", "line_issues", "pair_quote_lines"]
+__all__ = ["MAX_IRREGULAR_LINES", "LineIssues", "RowMap", "TooManyIrregularLines", "joined_records", "line_issues",
+           "pair_quote_lines"]
 
 #: Irregular line numbers collected per run (a bound on the driver collect); more quarantines the object.
 MAX_IRREGULAR_LINES = 100_000
@@ -61,29 +71,114 @@ class LineIssues:
 
     @property
     def malformed(self) -> list[dict]:
-        """One entry per record that cannot be masked in place: reason, first line, line count."""
-        out = [{"line": s, "lines": e - s + 1, "reason": "multiline_record"} for s, e in self.spans]
-        out += [{"line": n, "lines": 1, "reason": "malformed_record"} for n in self.unbalanced + self.wrong_fields]
+        """One entry per line that is not a record (unbalanced quote, wrong field count): reason,
+        line, line count. A record spanning lines is a record, not in this list."""
+        out = [{"line": n, "lines": 1, "reason": "malformed_record"} for n in self.unbalanced + self.wrong_fields]
         return sorted(out, key=lambda r: r["line"])
 
     def in_records(self, line: int) -> bool:
-        return line in self.unbalanced or line in self.wrong_fields or any(s <= line <= e for s, e in self.spans)
+        """Is ``line`` one of the malformed lines (taken out of the object as a quarantined row)?"""
+        return line in self.unbalanced or line in self.wrong_fields
+
+    @property
+    def rows(self) -> "RowMap":
+        return RowMap(self.spans)
+
+
+class RowMap:
+    """Macie rows <-> physical lines of one CSV/TSV object whose records may span lines.
+
+    A row is a record (or a blank or malformed line) counted as one, the header being row 1: row
+    = line minus the extra lines of the records spanning lines before it. Without such records
+    both are the same number. Driver-side, from the span list (at most MAX_IRREGULAR_LINES).
+    """
+
+    def __init__(self, spans: Any = ()) -> None:
+        self.spans = sorted((int(s), int(e)) for s, e in spans)
+        self._starts = [s for s, _ in self.spans]
+        self._extra_through: list[int] = []  # extra lines of the spans up to and including i
+        total = 0
+        for s, e in self.spans:
+            total += e - s
+            self._extra_through.append(total)
+        self._rows = [s - (self._extra_through[i] - (e - s)) for i, (s, e) in enumerate(self.spans)]
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+    def row_of_line(self, line: int) -> int:
+        """The row of physical line ``line`` (a line inside a record spanning lines: that record's row)."""
+        i = bisect_right(self._starts, line) - 1
+        if i < 0:
+            return line
+        start, end = self.spans[i]
+        if line <= end:
+            return self._rows[i]
+        return line - self._extra_through[i]
+
+    def line_of_row(self, row: int) -> int:
+        """The physical line a row starts at."""
+        i = bisect_right(self._rows, row) - 1
+        if i < 0:
+            return row
+        if row == self._rows[i]:
+            return self.spans[i][0]
+        return row + self._extra_through[i]
+
+    def rows_in(self, lines: int) -> int:
+        """Rows of an object of ``lines`` physical lines."""
+        return lines - (self._extra_through[-1] if self.spans else 0)
+
+
+def joined_records(lines: Any, spans: dict[str, Any]) -> Any:
+    """``lines`` (an :func:`~.files.indexed_lines` result) with the lines of each record spanning
+    lines joined into one row (``value`` = the lines joined by ``\n``, so the record's text is
+    byte for byte the original; ``_line`` = its first line). ``spans`` maps a file (``_file``) to
+    its (first, last) line pairs. Files without spans are not touched (no extra job); the rows of
+    the joined records are not in file order (callers that write sort by ``_line``).
+    """
+    spans = {f: list(s) for f, s in spans.items() if s}
+    if not spans:
+        return lines
+    F = _F()
+    span_lines = _span_lines(lines.sparkSession, [(f, int(s), int(e)) for f, pairs in spans.items() for s, e in pairs])
+    inside = F.col("_file").isin(list(spans))
+    marked = lines.where(inside).join(span_lines, ["_file", "_line"], "left")
+    single = marked.where(F.col("_start").isNull()).select(*lines.columns)
+    text = _joined_text()
+    extra = [F.min(c).alias(c) for c in lines.columns if c not in ("value", "_file", "_line")]
+    joined = marked.where(F.col("_start").isNotNull()).groupBy("_file", F.col("_start").alias("_line")).agg(
+        text.alias("value"), *extra).select(*lines.columns)
+    return lines.where(~inside).unionByName(single).unionByName(joined)
+
+
+def _joined_text() -> Any:
+    """Aggregate: the ``value`` of a group's lines in line order, joined by ``\\n`` (the original text)."""
+    F = _F()
+    return F.concat_ws("\n", F.transform(F.array_sort(F.collect_list(F.struct("_line", "value"))), lambda x: x["value"]))
 
 
 MAX_PAIRING_ROUNDS = 8  # each round is one Spark job over the object's lines
 
 
-def _span_field_counts(lines: Any, spans: list[tuple[int, int]], sep: str) -> dict[int, int]:
-    """Fields of each candidate span's joined text, parsed with the same quoting rules (one job)."""
+def _span_lines(spark: Any, rows: list[tuple]) -> Any:
+    """(``_file``,) ``_line``, ``_start`` for every line of the given (file,) first, last spans: a
+    join table, so the plan stays one join however many spans there are (a chain of ``when``
+    per span overflowed the JVM stack at 1,000 spans)."""
     F = _F()
-    start = F.lit(None).cast("long")
-    inside = F.lit(False)
-    for first, last in spans:
-        start = F.when(F.col("_line").between(first, last), F.lit(first)).otherwise(start)
-        inside = inside | F.col("_line").between(first, last)
-    text = F.concat_ws("\n", F.transform(F.array_sort(F.collect_list(F.struct("_line", "value"))), lambda x: x["value"]))
-    return {int(r["s"]): int(r["n"]) for r in lines.where(inside).groupBy(start.alias("s")).agg(
-        F.size(csv_fields(text, sep)).alias("n")).collect()}  # one row per candidate span: counts only
+    keys = ["_file"] if rows and len(rows[0]) == 3 else []
+    schema = ", ".join([f"{k} string" for k in keys] + ["_s long", "_e long"])
+    return spark.createDataFrame(rows, schema).select(
+        *keys, F.explode(F.sequence("_s", "_e")).alias("_line"), F.col("_s").alias("_start"))
+
+
+def _span_field_counts(lines: Any, spans: list[tuple[int, int]], sep: str) -> dict[int, int]:
+    """Fields of each candidate span's joined text, parsed with the same quoting rules (one job;
+    ``lines`` of one file)."""
+    F = _F()
+    inside = lines.join(_span_lines(lines.sparkSession, [(int(s), int(e)) for s, e in spans]), "_line")
+    return {int(r["s"]): int(r["n"]) for r in inside.groupBy(F.col("_start").alias("s")).agg(
+        F.size(csv_fields(_joined_text(), sep)).alias("n")).collect()}  # one row per candidate span: counts only
 
 
 def _checked_spans(lines: Any, odd: list[int], sep: str, expected: int) -> tuple[list, list]:

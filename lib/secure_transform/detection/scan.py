@@ -12,7 +12,7 @@ from .expressions import explode_matches
 from .files import (FORMATS, coverage_key, csv_fields, csv_header_fields, csv_unquote, header_like, indexed_lines,
                     indexed_rows, json_leaves, object_format, read_head, spark_path_key)
 from .frame import quoted
-from .records import TooManyIrregularLines, line_issues
+from .records import RowMap, TooManyIrregularLines, joined_records, line_issues
 from .registry import DetectConfig, context_flags, type_category
 from .validators import sql_functions as _F
 
@@ -34,6 +34,7 @@ class ObjectScan:
     detections: list = field(default_factory=list)
     etag: str | None = None
     version_id: str | None = None
+    rows: RowMap | None = None  # CSV/TSV records spanning lines: Macie rows <-> physical lines
 
 
 def _scan_csv(spark: Any, scans: list[ObjectScan], sep: str, config: DetectConfig, session: Any) -> tuple[Any, dict]:
@@ -73,15 +74,19 @@ def _scan_csv(spark: Any, scans: list[ObjectScan], sep: str, config: DetectConfi
             scan.records = issues[spark_file].records(has_header)
         elif stats["odd"]:  # too many irregular lines to locate: the object cannot be analysed
             scan.status, scan.reason = "SKIPPED", "UNABLE_TO_PARSE_FILE"
-        # Irregular lines (a record spanning lines, an unbalanced quote, a wrong field count) no
-        # longer skip the object: they are scanned like any line, and masking quarantines them as
-        # rows (malformed_record / multiline_record) while the rest of the object is masked.
+        # Irregular lines (an unbalanced quote, a wrong field count) do not skip the object: they are
+        # scanned like any line, and masking quarantines them as rows (malformed_record) while the
+        # rest of the object is masked. A record spanning lines is scanned as one record.
+        if spark_file in issues and issues[spark_file].spans:
+            scan.rows = issues[spark_file].rows
         for number, name in enumerate(fields if has_header else [], start=1):
             ctx_rows.append((spark_file, number, name.strip(),
                              context_flags(name.strip(), format_preserving=name.strip() in config.format_preserving_columns)))
     ctx = spark.createDataFrame(ctx_rows or [("", 0, None, 0)], "_file string, col int, col_name string, flags long")
     header_files = [f for f, h in headers.items() if h]
     is_header = ((F.col("_line") == 1) & F.col("_file").isin(header_files)) if header_files else F.lit(False)
+    # records spanning lines are joined back into one row (only the files that have any)
+    lines = joined_records(lines, {f: i.spans for f, i in issues.items()})
     # fields are split in a projection and the column exploded (a generator's argument is not
     # code-generated); a line always has at least one field, so posexplode_outer gives the same
     # rows without the inferred size filter that would split every line twice
@@ -277,7 +282,9 @@ def _build_detections(spark: Any, det: Any, scans_by_file: dict[str, ObjectScan]
         for r in sorted(listed.get((spark_file, type_name), []),
                         key=lambda r: (r["idx"], r["col"] or 0, r["json_path"] or "", r["start_column"] or 0)):
             if r["kind"] == "cells":
-                occ.append(Occurrence("cells", row=int(r["idx"]), column=int(r["col"]), column_name=r["col_name"]))
+                # a cell's row is its record's (physical first line -> row when records span lines)
+                row = scan.rows.row_of_line(int(r["idx"])) if scan.rows else int(r["idx"])
+                occ.append(Occurrence("cells", row=row, column=int(r["col"]), column_name=r["col_name"]))
             elif r["kind"] == "records":
                 occ.append(Occurrence("records", record_index=int(r["idx"]), json_path=r["json_path"]))
             else:

@@ -107,8 +107,8 @@ variable "bucket_names" {
   })
 
   validation {
-    condition     = alltrue([for name in values(var.bucket_names) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", name))])
-    error_message = "Every bucket name must match secure_transform.io's rule: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit."
+    condition     = alltrue([for name in values(var.bucket_names) : length(name) >= 3 && length(name) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", name)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", name))])
+    error_message = "Every bucket name must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 

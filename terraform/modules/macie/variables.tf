@@ -36,8 +36,8 @@ variable "raw_bucket_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.raw_bucket_name))
-    error_message = "The raw_bucket_name must be a valid bucket name."
+    condition     = length(var.raw_bucket_name) >= 3 && length(var.raw_bucket_name) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", var.raw_bucket_name)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.raw_bucket_name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.raw_bucket_name))
+    error_message = "The raw_bucket_name must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 
@@ -46,8 +46,8 @@ variable "results_bucket_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.results_bucket_name))
-    error_message = "The results_bucket_name must be a valid bucket name."
+    condition     = length(var.results_bucket_name) >= 3 && length(var.results_bucket_name) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", var.results_bucket_name)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.results_bucket_name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.results_bucket_name))
+    error_message = "The results_bucket_name must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 

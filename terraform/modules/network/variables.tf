@@ -53,8 +53,8 @@ variable "s3_bucket_names" {
   type        = list(string)
 
   validation {
-    condition     = length(var.s3_bucket_names) > 0 && alltrue([for b in var.s3_bucket_names : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b))])
-    error_message = "The s3_bucket_names must be a non-empty list of valid bucket names."
+    condition     = length(var.s3_bucket_names) > 0 && alltrue([for name in var.s3_bucket_names : length(name) >= 3 && length(name) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", name)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", name))])
+    error_message = "The s3_bucket_names must be a non-empty list of bucket names that follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 

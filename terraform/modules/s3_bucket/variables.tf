@@ -1,10 +1,15 @@
 variable "bucket" {
-  description = "Name of the bucket. Same rule as secure_transform.io: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit (dots are refused here because they break virtual-hosted TLS)."
+  description = "Name of the bucket: secure_transform.io's rule (AWS's naming rules for general purpose buckets), and no '.' because this module creates the bucket and dotted names break virtual-hosted-style HTTPS."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.bucket)) && !can(regex("^xn--|-s3alias$|--ol-s3$", var.bucket))
-    error_message = "The bucket name must be 3-63 characters of lowercase letters, digits and '-', start and end with a letter or digit, and not use the reserved 'xn--' prefix or '-s3alias'/'--ol-s3' suffixes."
+    condition     = length(var.bucket) >= 3 && length(var.bucket) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", var.bucket)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.bucket)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket))
+    error_message = "The bucket name must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
+  }
+
+  validation {
+    condition     = !can(regex("[.]", var.bucket))
+    error_message = "The bucket name must not contain '.': this module creates the bucket, and dotted names break virtual-hosted-style HTTPS (the S3 wildcard certificate) and S3 Transfer Acceleration."
   }
 }
 
@@ -23,8 +28,8 @@ variable "access_log_bucket" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.access_log_bucket))
-    error_message = "The access_log_bucket must be a valid bucket name."
+    condition     = length(var.access_log_bucket) >= 3 && length(var.access_log_bucket) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", var.access_log_bucket)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.access_log_bucket)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.access_log_bucket))
+    error_message = "The access_log_bucket must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 

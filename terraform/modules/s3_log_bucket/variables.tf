@@ -1,10 +1,15 @@
 variable "bucket" {
-  description = "Name of the access-log bucket (lowercase letters, digits and '-', 3-63 characters)."
+  description = "Name of the access-log bucket: secure_transform.io's rule (AWS's naming rules for general purpose buckets), and no '.' because this module creates the bucket."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.bucket)) && !can(regex("^xn--|-s3alias$|--ol-s3$", var.bucket))
-    error_message = "The bucket name must be 3-63 characters of lowercase letters, digits and '-', starting and ending with a letter or digit."
+    condition     = length(var.bucket) >= 3 && length(var.bucket) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", var.bucket)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.bucket)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket))
+    error_message = "The bucket name must follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
+  }
+
+  validation {
+    condition     = !can(regex("[.]", var.bucket))
+    error_message = "The bucket name must not contain '.': this module creates the bucket, and dotted names break virtual-hosted-style HTTPS (the S3 wildcard certificate) and S3 Transfer Acceleration."
   }
 }
 
@@ -23,8 +28,8 @@ variable "source_bucket_names" {
   type        = list(string)
 
   validation {
-    condition     = length(var.source_bucket_names) > 0 && alltrue([for b in var.source_bucket_names : can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", b))])
-    error_message = "The source_bucket_names must be a non-empty list of valid bucket names."
+    condition     = length(var.source_bucket_names) > 0 && alltrue([for name in var.source_bucket_names : length(name) >= 3 && length(name) <= 63 && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", name)) && !can(regex("^[0-9]+(\\.[0-9]+){3}$", name)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", name))])
+    error_message = "The source_bucket_names must be a non-empty list of bucket names that follow secure_transform.io's rule (AWS's naming rules for general purpose buckets): 3-63 lowercase letters, digits, '.' and '-', each dot-separated part starting and ending with a letter or digit, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 

@@ -1,10 +1,14 @@
+# Inputs handed unchanged to modules/s3_bucket or modules/s3_log_bucket are validated there; the
+# rules here are this module's own: the bucket naming scheme and each zone's retention policy
+# (narrower than the generic bucket modules allow).
+
 variable "bucket_name_prefix" {
   description = "Globally unique prefix of every bucket name; buckets are named <prefix>-<zone> (e.g. <prefix>-macie-results, the longest, must stay within 63 characters)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,47}[a-z0-9]$", var.bucket_name_prefix)) && !can(regex("^xn--|--", var.bucket_name_prefix))
-    error_message = "The bucket_name_prefix must be 3-49 lowercase letters, digits or single '-', starting and ending with a letter or digit."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,47}[a-z0-9]$", var.bucket_name_prefix)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)|--", var.bucket_name_prefix))
+    error_message = "The bucket_name_prefix must be 3-49 lowercase letters, digits or single '-', starting and ending with a letter or digit, and not start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)."
   }
 }
 
@@ -86,25 +90,15 @@ variable "reidentified_expiration_days" {
 }
 
 variable "access_log_expiration_days" {
-  description = "Days S3 server access logs are kept (at least one year)."
+  description = "Days S3 server access logs are kept: a whole number of at least 365 (validated by modules/s3_log_bucket, which this value is handed to)."
   type        = number
   default     = 400
-
-  validation {
-    condition     = var.access_log_expiration_days >= 365
-    error_message = "The access_log_expiration_days must be at least 365."
-  }
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "Days noncurrent object versions are kept in the zone buckets."
+  description = "Days noncurrent object versions are kept in the zone buckets: a whole number >= 1 (validated by modules/s3_bucket)."
   type        = number
   default     = 90
-
-  validation {
-    condition     = var.noncurrent_version_expiration_days >= 1
-    error_message = "The noncurrent_version_expiration_days must be at least 1."
-  }
 }
 
 variable "force_destroy" {
